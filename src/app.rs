@@ -1,0 +1,200 @@
+//! The application: shared state, the one route table, the middleware stack, and `serve`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::handler::Handler;
+use axum::http::{HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{MethodRouter, get};
+use tower::ServiceExt as _;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::decompression::RequestDecompressionLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::cache::Cache;
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::{AppError, ErrorMark};
+use crate::wire::MispUrl;
+use crate::{auth_keys, orgs, roles, servers, types, users};
+
+/// What every handler can reach. Cheap to clone: pools and `Arc`s.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub cache: Cache,
+    pub config: Arc<Config>,
+    /// Keys API keys are HMAC'd under; kept in the database so every node shares it.
+    pub secret: Arc<Vec<u8>>,
+    pub instance_uuid: Arc<String>,
+}
+
+/// The router behind MISP's URL rewrite: what `serve` runs and what tests call.
+pub type App = tower::util::MapRequest<Router, fn(Request) -> Request>;
+
+/// MISP accepts POST and PUT for every add and edit action.
+fn write<H, T>(h: H) -> MethodRouter<AppState>
+where
+    H: Handler<T, AppState>,
+    T: 'static,
+{
+    axum::routing::post(h.clone()).put(h).fallback(only("POST"))
+}
+
+/// Deletes take POST or DELETE.
+fn remove<H, T>(h: H) -> MethodRouter<AppState>
+where
+    H: Handler<T, AppState>,
+    T: 'static,
+{
+    axum::routing::post(h.clone()).delete(h).fallback(only("POST"))
+}
+
+/// Reads take GET (and HEAD, which axum derives from GET: the existence checks).
+fn read<H, T>(h: H) -> MethodRouter<AppState>
+where
+    H: Handler<T, AppState>,
+    T: 'static,
+{
+    get(h).fallback(only("GET"))
+}
+
+fn only(verb: &'static str) -> impl Fn() -> std::future::Ready<AppError> + Clone + Send + Sync + 'static {
+    move || std::future::ready(AppError::MethodNotAllowed(format!("This method is only accessible via {verb} requests.")))
+}
+
+async fn not_found() -> AppError {
+    AppError::not_found("Not Found")
+}
+
+/// The one route table, in MISP's canonical paths (see `wire::url` for the rewrite).
+fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/servers/getversion", read(servers::routes::get_version))
+        .route("/servers/getpymispversion", read(servers::routes::get_pymisp_version))
+        .route("/attributes/describetypes", read(types::routes::describe_types))
+        .route("/organisations/index", read(orgs::routes::index))
+        .route("/organisations/view/{id}", read(orgs::routes::view))
+        .route("/admin/organisations/add", write(orgs::routes::add))
+        .route("/admin/organisations/edit/{id}", write(orgs::routes::edit))
+        .route("/admin/organisations/delete/{id}", remove(orgs::routes::delete))
+        .route("/users/view/{id}", read(users::routes::view))
+        .route("/admin/users/index", read(users::routes::admin_index))
+        .route("/admin/users/view/{id}", read(users::routes::admin_view))
+        .route("/admin/users/add", write(users::routes::admin_add))
+        .route("/admin/users/edit/{id}", write(users::routes::admin_edit))
+        .route("/admin/users/delete/{id}", remove(users::routes::admin_delete))
+        .route("/roles/index", read(roles::routes::index))
+        .route("/auth_keys/add/{user}", write(auth_keys::routes::add))
+        .route("/auth_keys/index", read(auth_keys::routes::index))
+        .route("/auth_keys/view/{id}", read(auth_keys::routes::view))
+        .route("/auth_keys/edit/{id}", write(auth_keys::routes::edit))
+        .route("/auth_keys/delete/{id}", remove(auth_keys::routes::delete))
+        .fallback(not_found)
+}
+
+/// Gives every error response MISP's JSON body, with the request path as `url`: handler errors
+/// (`ErrorMark`) and bare ones from the framework (body limit, panics) alike.
+async fn render_errors(req: Request, next: Next) -> Response {
+    let url = req.extensions().get::<MispUrl>().map(|u| u.original.clone()).unwrap_or_else(|| req.uri().path().to_string());
+    let resp = next.run(req).await;
+    let status = resp.status();
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    match resp.extensions().get::<ErrorMark>() {
+        Some(mark) => crate::error::error_response(status, Some(mark), &url),
+        None if (status.is_client_error() || status.is_server_error()) && !is_json => {
+            crate::error::error_response(status, None, &url)
+        }
+        None => resp,
+    }
+}
+
+fn request_span(req: &Request) -> tracing::Span {
+    let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string());
+    let path = req.extensions().get::<MispUrl>().map_or_else(|| req.uri().path().to_string(), |u| u.original.clone());
+    tracing::info_span!("request", method = %req.method(), path = %path, route = route.as_deref().unwrap_or("-"))
+}
+
+/// The whole application for `state`: routes, middleware and the MISP URL rewrite in front.
+pub fn build_app(state: AppState) -> App {
+    let max_body = state.config.max_body_bytes;
+    let router = routes()
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(RequestDecompressionLayer::new())
+        .layer(CompressionLayer::new())
+        .layer(CatchPanicLayer::new())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(middleware::from_fn(render_errors))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .with_state(state);
+    router.map_request(crate::wire::rewrite as fn(Request) -> Request)
+}
+
+/// Connects storage and cache, runs migrations and first-start set-up: the state to serve with.
+pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
+    let db = Db::connect(&config.database_url).await?;
+    db.migrate().await.map_err(|source| crate::db::ConnectError::Migrate {
+        url: crate::db::redact_url(&config.database_url),
+        source,
+    })?;
+    let cache = Cache::connect(config.redis_url.as_deref()).await?;
+    let instance = crate::bootstrap::first_start(&db, &config).await?;
+    Ok(AppState {
+        db,
+        cache,
+        config: Arc::new(config),
+        secret: Arc::new(instance.secret),
+        instance_uuid: Arc::new(instance.uuid),
+    })
+}
+
+/// Serves until Ctrl-C or SIGTERM, then lets in-flight requests finish.
+pub async fn serve(state: AppState) -> anyhow::Result<()> {
+    let listen = state.config.listen;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
+    tracing::info!(%listen, base_url = %state.config.base_url(), "Cairn is serving");
+    let db = state.db.clone();
+    let app = build_app(state);
+    axum::serve(listener, axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(app))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tokio::time::timeout(Duration::from_secs(5), db.close()).await.ok();
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}
+

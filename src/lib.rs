@@ -1,0 +1,30 @@
+//! Cairn: a self-hosted threat-intelligence sharing server, wire-compatible with MISP.
+
+/// The application: state, route table, middleware, serving.
+pub mod app;
+/// API keys and password authentication, the current-user extractor.
+pub mod auth;
+/// API key management endpoints and storage.
+pub mod auth_keys;
+/// First-start set-up and the user commands of the command line.
+pub mod bootstrap;
+/// The cache interface: Redis or in-process.
+pub mod cache;
+/// Configuration from flags and `CAIRN_*` variables.
+pub mod config;
+/// Storage over SQLite, PostgreSQL and MySQL.
+pub mod db;
+/// The one error type and MISP's error bodies.
+pub mod error;
+/// Organisations.
+pub mod orgs;
+/// Roles and their permissions.
+pub mod roles;
+/// The version handshake and this instance's identity.
+pub mod servers;
+/// The attribute type registry.
+pub mod types;
+/// Users.
+pub mod users;
+/// MISP's wire conventions: JSON typing, URL grammar, request bodies.
+pub mod wire;
