@@ -54,7 +54,9 @@ where
     H: Handler<T, AppState>,
     T: 'static,
 {
-    axum::routing::post(h.clone()).delete(h).fallback(only("POST"))
+    axum::routing::post(h.clone())
+        .delete(h)
+        .fallback(only("POST"))
 }
 
 /// Reads take GET (and HEAD, which axum derives from GET: the existence checks).
@@ -66,8 +68,14 @@ where
     get(h).fallback(only("GET"))
 }
 
-fn only(verb: &'static str) -> impl Fn() -> std::future::Ready<AppError> + Clone + Send + Sync + 'static {
-    move || std::future::ready(AppError::MethodNotAllowed(format!("This method is only accessible via {verb} requests.")))
+fn only(
+    verb: &'static str,
+) -> impl Fn() -> std::future::Ready<AppError> + Clone + Send + Sync + 'static {
+    move || {
+        std::future::ready(AppError::MethodNotAllowed(format!(
+            "This method is only accessible via {verb} requests."
+        )))
+    }
 }
 
 async fn not_found() -> AppError {
@@ -78,19 +86,31 @@ async fn not_found() -> AppError {
 fn routes() -> Router<AppState> {
     Router::new()
         .route("/servers/getversion", read(servers::routes::get_version))
-        .route("/servers/getpymispversion", read(servers::routes::get_pymisp_version))
-        .route("/attributes/describetypes", read(types::routes::describe_types))
+        .route(
+            "/servers/getpymispversion",
+            read(servers::routes::get_pymisp_version),
+        )
+        .route(
+            "/attributes/describetypes",
+            read(types::routes::describe_types),
+        )
         .route("/organisations/index", read(orgs::routes::index))
         .route("/organisations/view/{id}", read(orgs::routes::view))
         .route("/admin/organisations/add", write(orgs::routes::add))
         .route("/admin/organisations/edit/{id}", write(orgs::routes::edit))
-        .route("/admin/organisations/delete/{id}", remove(orgs::routes::delete))
+        .route(
+            "/admin/organisations/delete/{id}",
+            remove(orgs::routes::delete),
+        )
         .route("/users/view/{id}", read(users::routes::view))
         .route("/admin/users/index", read(users::routes::admin_index))
         .route("/admin/users/view/{id}", read(users::routes::admin_view))
         .route("/admin/users/add", write(users::routes::admin_add))
         .route("/admin/users/edit/{id}", write(users::routes::admin_edit))
-        .route("/admin/users/delete/{id}", remove(users::routes::admin_delete))
+        .route(
+            "/admin/users/delete/{id}",
+            remove(users::routes::admin_delete),
+        )
         .route("/roles/index", read(roles::routes::index))
         .route("/auth_keys/add/{user}", write(auth_keys::routes::add))
         .route("/auth_keys/index", read(auth_keys::routes::index))
@@ -103,7 +123,11 @@ fn routes() -> Router<AppState> {
 /// Gives every error response MISP's JSON body, with the request path as `url`: handler errors
 /// (`ErrorMark`) and bare ones from the framework (body limit, panics) alike.
 async fn render_errors(req: Request, next: Next) -> Response {
-    let url = req.extensions().get::<MispUrl>().map(|u| u.original.clone()).unwrap_or_else(|| req.uri().path().to_string());
+    let url = req
+        .extensions()
+        .get::<MispUrl>()
+        .map(|u| u.original.clone())
+        .unwrap_or_else(|| req.uri().path().to_string());
     let resp = next.run(req).await;
     let status = resp.status();
     let is_json = resp
@@ -121,8 +145,14 @@ async fn render_errors(req: Request, next: Next) -> Response {
 }
 
 fn request_span(req: &Request) -> tracing::Span {
-    let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string());
-    let path = req.extensions().get::<MispUrl>().map_or_else(|| req.uri().path().to_string(), |u| u.original.clone());
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string());
+    let path = req
+        .extensions()
+        .get::<MispUrl>()
+        .map_or_else(|| req.uri().path().to_string(), |u| u.original.clone());
     tracing::info_span!("request", method = %req.method(), path = %path, route = route.as_deref().unwrap_or("-"))
 }
 
@@ -150,11 +180,14 @@ pub fn build_app(state: AppState) -> App {
 
 /// Connects storage and cache, runs migrations and first-start set-up: the state to serve with.
 pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
+    let config = config.normalized();
     let db = Db::connect(&config.database_url).await?;
-    db.migrate().await.map_err(|source| crate::db::ConnectError::Migrate {
-        url: crate::db::redact_url(&config.database_url),
-        source,
-    })?;
+    db.migrate()
+        .await
+        .map_err(|source| crate::db::ConnectError::Migrate {
+            url: crate::db::redact_url(&config.database_url),
+            source,
+        })?;
     let cache = Cache::connect(config.redis_url.as_deref()).await?;
     let instance = crate::bootstrap::first_start(&db, &config).await?;
     Ok(AppState {
@@ -175,10 +208,15 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
     tracing::info!(%listen, base_url = %state.config.base_url(), "Cairn is serving");
     let db = state.db.clone();
     let app = build_app(state);
-    axum::serve(listener, axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(app))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
-    tokio::time::timeout(Duration::from_secs(5), db.close()).await.ok();
+    axum::serve(
+        listener,
+        axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(app),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    tokio::time::timeout(Duration::from_secs(5), db.close())
+        .await
+        .ok();
     Ok(())
 }
 
@@ -188,7 +226,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };
@@ -197,4 +236,3 @@ async fn shutdown_signal() {
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
     tracing::info!("shutting down");
 }
-

@@ -32,20 +32,45 @@ pub async fn first_start(db: &Db, config: &Config) -> anyhow::Result<Instance> {
         }
     }
     if crate::users::store::count(tx.ex()).await? == 0 {
-        let org_id = ensure_org(tx.ex(), &config.org_name, "Automatically generated admin organisation", "ADMIN").await?;
+        let org_id = ensure_org(
+            tx.ex(),
+            &config.org_name,
+            "Automatically generated admin organisation",
+            "ADMIN",
+        )
+        .await?;
         let generated_password = config.admin_password.is_none();
         let password = config.admin_password.clone().unwrap_or_else(|| {
-            rand::rngs::OsRng.sample_iter(&Alphanumeric).take(20).map(char::from).collect()
+            rand::rngs::OsRng
+                .sample_iter(&Alphanumeric)
+                .take(20)
+                .map(char::from)
+                .collect()
         });
         let key = config.admin_key.clone().unwrap_or_else(generate_key);
-        let hashed = crate::auth::hash_password_async(password.clone()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-        let user_id = insert_user(tx.ex(), &config.admin_email, org_id, 1, Some(hashed), generated_password).await?;
-        let new_key = crate::auth_keys::NewKey { comment: Some("Initial site admin key".into()), ..Default::default() };
+        let hashed = crate::auth::hash_password_async(password.clone())
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let user_id = insert_user(
+            tx.ex(),
+            &config.admin_email,
+            org_id,
+            1,
+            Some(hashed),
+            generated_password,
+        )
+        .await?;
+        let new_key = crate::auth_keys::NewKey {
+            comment: Some("Initial site admin key".into()),
+            ..Default::default()
+        };
         crate::auth_keys::store::create(tx.ex(), &instance.secret, user_id, &key, &new_key).await?;
         tx.commit().await?;
         tracing::info!(email = %config.admin_email, org = %config.org_name, "created the site administrator");
         if generated_password {
-            tracing::warn!("generated admin password (shown once, change it at first login): {password}");
+            tracing::warn!(
+                "generated admin password (shown once, change it at first login): {password}"
+            );
         }
         if config.admin_key.is_none() {
             tracing::warn!("generated admin API key (shown once): {key}");
@@ -59,7 +84,11 @@ pub async fn first_start(db: &Db, config: &Config) -> anyhow::Result<Instance> {
 async fn ensure_instance(db: &Db) -> anyhow::Result<Instance> {
     use crate::servers::store;
     if store::instance(db.ex()).await?.is_none() {
-        let secret: String = rand::rngs::OsRng.sample_iter(&Alphanumeric).take(64).map(char::from).collect();
+        let secret: String = rand::rngs::OsRng
+            .sample_iter(&Alphanumeric)
+            .take(64)
+            .map(char::from)
+            .collect();
         match store::insert_instance(db.ex(), &wire::new_uuid(), &secret, wire::now()).await {
             Ok(_) => {}
             // Another node created it first: use theirs.
@@ -67,12 +96,22 @@ async fn ensure_instance(db: &Db) -> anyhow::Result<Instance> {
             Err(e) => return Err(e.into()),
         }
     }
-    let row = store::instance(db.ex()).await?.ok_or_else(|| anyhow::anyhow!("instance row missing"))?;
-    Ok(Instance { uuid: row.uuid, secret: row.secret.into_bytes() })
+    let row = store::instance(db.ex())
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("instance row missing"))?;
+    Ok(Instance {
+        uuid: row.uuid,
+        secret: row.secret.into_bytes(),
+    })
 }
 
 /// The id of the organisation called `name`, created as a local organisation when missing.
-pub async fn ensure_org(mut ex: Exec<'_>, name: &str, description: &str, kind: &str) -> anyhow::Result<i64> {
+pub async fn ensure_org(
+    mut ex: Exec<'_>,
+    name: &str,
+    description: &str,
+    kind: &str,
+) -> anyhow::Result<i64> {
     if let Some(org) = crate::orgs::store::find_by_name(ex.re(), name).await? {
         return Ok(org.id);
     }
@@ -107,7 +146,12 @@ pub async fn insert_user(
         ("password", password.into()),
         ("org_id", org_id.into()),
         ("role_id", role_id.into()),
-        ("nids_sid", rand::thread_rng().gen_range(1_000_000..10_000_000i64).into()),
+        (
+            "nids_sid",
+            rand::thread_rng()
+                .gen_range(1_000_000..10_000_000i64)
+                .into(),
+        ),
         ("change_pw", change_pw.into()),
         ("certif_public", "".into()),
         ("date_created", Expr::from(now)),
@@ -135,14 +179,21 @@ pub async fn cli_add_user(
     if let Some(problem) = password.as_deref().and_then(crate::auth::password_problem) {
         anyhow::bail!("{problem}");
     }
-    if crate::users::store::find_by_email(db.ex(), email).await?.is_some() {
+    if crate::users::store::find_by_email(db.ex(), email)
+        .await?
+        .is_some()
+    {
         anyhow::bail!("an account with the e-mail address {email} already exists");
     }
     let role = crate::roles::store::find_by_name_or_id(db.ex(), role)
         .await?
         .ok_or_else(|| anyhow::anyhow!("unknown role {role:?} (see /roles/index)"))?;
     let hashed = match password {
-        Some(p) => Some(crate::auth::hash_password_async(p).await.map_err(|e| anyhow::anyhow!("{e}"))?),
+        Some(p) => Some(
+            crate::auth::hash_password_async(p)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
+        ),
         None => None,
     };
     let key = api_key.unwrap_or_else(generate_key);
@@ -150,7 +201,10 @@ pub async fn cli_add_user(
     let org_id = ensure_org(tx.ex(), org, "", "").await?;
     // The operator chose this password on the command line: no forced change.
     let user_id = insert_user(tx.ex(), email, org_id, role.id, hashed, false).await?;
-    let new_key = crate::auth_keys::NewKey { comment: Some("Created on the command line".into()), ..Default::default() };
+    let new_key = crate::auth_keys::NewKey {
+        comment: Some("Created on the command line".into()),
+        ..Default::default()
+    };
     crate::auth_keys::store::create(tx.ex(), secret, user_id, &key, &new_key).await?;
     tx.commit().await?;
     Ok(key)
@@ -164,7 +218,10 @@ pub async fn cli_reset_key(db: &Db, secret: &[u8], email: &str) -> anyhow::Resul
     let key = generate_key();
     let mut tx = db.begin().await?;
     crate::auth_keys::store::expire_all(tx.ex(), user.id, wire::now()).await?;
-    let new_key = crate::auth_keys::NewKey { comment: Some("Reset on the command line".into()), ..Default::default() };
+    let new_key = crate::auth_keys::NewKey {
+        comment: Some("Reset on the command line".into()),
+        ..Default::default()
+    };
     crate::auth_keys::store::create(tx.ex(), secret, user.id, &key, &new_key).await?;
     tx.commit().await?;
     Ok(key)

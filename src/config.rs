@@ -6,7 +6,11 @@ use std::net::SocketAddr;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser, Debug)]
-#[command(name = "cairn", version, about = "Threat-intelligence sharing server, wire-compatible with MISP")]
+#[command(
+    name = "cairn",
+    version,
+    about = "Threat-intelligence sharing server, wire-compatible with MISP"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub config: Config,
@@ -53,13 +57,23 @@ pub enum UserCommand {
 #[derive(Args, Clone)]
 pub struct Config {
     /// Database URL: sqlite://path, postgres://... or mysql://...
-    #[arg(long, env = "CAIRN_DATABASE_URL", default_value = "sqlite://./cairn-data/cairn.db", global = true)]
+    #[arg(
+        long,
+        env = "CAIRN_DATABASE_URL",
+        default_value = "sqlite://./cairn-data/cairn.db",
+        global = true
+    )]
     pub database_url: String,
     /// Redis URL for the shared cache; the in-process cache is used when unset.
     #[arg(long, env = "CAIRN_REDIS_URL", global = true)]
     pub redis_url: Option<String>,
     /// Address to listen on.
-    #[arg(long, env = "CAIRN_LISTEN", default_value = "127.0.0.1:8080", global = true)]
+    #[arg(
+        long,
+        env = "CAIRN_LISTEN",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
     pub listen: SocketAddr,
     /// The public URL of this instance (defaults to http://<listen>).
     #[arg(long, env = "CAIRN_BASE_URL", global = true)]
@@ -68,10 +82,20 @@ pub struct Config {
     #[arg(long, env = "CAIRN_ORG_NAME", default_value = "ORGNAME", global = true)]
     pub org_name: String,
     /// E-mail of the site administrator created on first start.
-    #[arg(long, env = "CAIRN_ADMIN_EMAIL", default_value = "admin@admin.test", global = true)]
+    #[arg(
+        long,
+        env = "CAIRN_ADMIN_EMAIL",
+        default_value = "admin@admin.test",
+        global = true
+    )]
     pub admin_email: String,
     /// Password of that administrator; generated and logged once when unset.
-    #[arg(long, env = "CAIRN_ADMIN_PASSWORD", hide_env_values = true, global = true)]
+    #[arg(
+        long,
+        env = "CAIRN_ADMIN_PASSWORD",
+        hide_env_values = true,
+        global = true
+    )]
     pub admin_password: Option<String>,
     /// API key (40 characters) of that administrator; generated and logged once when unset.
     #[arg(long, env = "CAIRN_ADMIN_KEY", hide_env_values = true, global = true)]
@@ -82,8 +106,25 @@ pub struct Config {
 }
 
 impl Config {
+    /// Treats empty optional settings as unset (`CAIRN_ADMIN_KEY=` in a compose file).
+    pub fn normalized(mut self) -> Config {
+        for opt in [
+            &mut self.redis_url,
+            &mut self.base_url,
+            &mut self.admin_password,
+            &mut self.admin_key,
+        ] {
+            if opt.as_deref().is_some_and(|s| s.trim().is_empty()) {
+                *opt = None;
+            }
+        }
+        self
+    }
+
     pub fn base_url(&self) -> String {
-        self.base_url.clone().unwrap_or_else(|| format!("http://{}", self.listen))
+        self.base_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
     }
 
     /// A configuration for tests and tools: defaults, with the given database.
@@ -99,7 +140,10 @@ impl std::fmt::Debug for Config {
         let redact = |s: &Option<String>| s.as_ref().map(|_| "***");
         f.debug_struct("Config")
             .field("database_url", &crate::db::redact_url(&self.database_url))
-            .field("redis_url", &self.redis_url.as_deref().map(crate::db::redact_url))
+            .field(
+                "redis_url",
+                &self.redis_url.as_deref().map(crate::db::redact_url),
+            )
             .field("listen", &self.listen)
             .field("base_url", &self.base_url)
             .field("org_name", &self.org_name)

@@ -49,7 +49,10 @@ impl AppError {
 
     /// A validation failure on one field: `{"errors": {field: [message]}}`.
     pub fn invalid(title: impl Into<String>, field: &str, message: &str) -> Self {
-        AppError::Invalid { title: title.into(), errors: json!({ field: [message] }) }
+        AppError::Invalid {
+            title: title.into(),
+            errors: json!({ field: [message] }),
+        }
     }
 
     pub fn status(&self) -> StatusCode {
@@ -97,7 +100,8 @@ impl IntoResponse for AppError {
             tracing::error!(error = %format!("{e:#}"), "internal error");
         }
         let mut resp = self.status().into_response();
-        resp.extensions_mut().insert(ErrorMark(std::sync::Arc::new(self)));
+        resp.extensions_mut()
+            .insert(ErrorMark(std::sync::Arc::new(self)));
         resp
     }
 }
@@ -119,7 +123,11 @@ pub fn error_response(status: StatusCode, mark: Option<&ErrorMark>, url: &str) -
             json!({ "name": msg, "message": msg, "url": url })
         }
     };
-    (status, [(header::CONTENT_TYPE, crate::wire::JSON_CONTENT_TYPE)], body.to_string())
+    (
+        status,
+        [(header::CONTENT_TYPE, crate::wire::JSON_CONTENT_TYPE)],
+        body.to_string(),
+    )
         .into_response()
 }
 

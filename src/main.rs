@@ -9,8 +9,13 @@ use cairn::config::{Cli, Command, UserCommand};
 async fn main() {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_env("CAIRN_LOG").unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(
+            EnvFilter::try_from_env("CAIRN_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
+        )
         .with_target(false)
+        // Logs go to stderr so that stdout carries only what a command prints (a new key).
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     if let Err(e) = run(cli).await {
         eprintln!("cairn: {e:#}");
@@ -30,10 +35,27 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User(cmd) => {
             let state = cairn::app::prepare(config).await?;
             let key = match cmd {
-                UserCommand::Add { email, org, role, password, api_key } => {
-                    cairn::bootstrap::cli_add_user(&state.db, &state.secret, &email, &org, &role, password, api_key).await?
+                UserCommand::Add {
+                    email,
+                    org,
+                    role,
+                    password,
+                    api_key,
+                } => {
+                    cairn::bootstrap::cli_add_user(
+                        &state.db,
+                        &state.secret,
+                        &email,
+                        &org,
+                        &role,
+                        password,
+                        api_key,
+                    )
+                    .await?
                 }
-                UserCommand::ResetKey { email } => cairn::bootstrap::cli_reset_key(&state.db, &state.secret, &email).await?,
+                UserCommand::ResetKey { email } => {
+                    cairn::bootstrap::cli_reset_key(&state.db, &state.secret, &email).await?
+                }
             };
             println!("{key}");
             Ok(())

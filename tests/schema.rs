@@ -10,7 +10,10 @@ use sqlx::Row;
 
 fn tree(backend: &str) -> Vec<String> {
     let dir = format!("{}/migrations/{backend}", env!("CARGO_MANIFEST_DIR"));
-    let mut names: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     names.sort();
     names
 }
@@ -21,7 +24,11 @@ fn migration_trees_list_the_same_files() {
     assert!(!sqlite.is_empty());
     assert_eq!(sqlite, tree("postgres"));
     assert_eq!(sqlite, tree("mysql"));
-    assert!(sqlite.iter().all(|n| n.len() > 5 && n[..4].chars().all(|c| c.is_ascii_digit()) && n.ends_with(".sql")));
+    assert!(
+        sqlite.iter().all(|n| n.len() > 5
+            && n[..4].chars().all(|c| c.is_ascii_digit())
+            && n.ends_with(".sql"))
+    );
 }
 
 /// Table name -> sorted column names, read from the database's own catalogue.
@@ -56,7 +63,9 @@ async fn columns(db: &cairn::db::Db) -> BTreeMap<String, Vec<String>> {
 async fn schemas_match_across_backends() {
     let app = TestApp::spawn().await;
     let dir = tempfile::tempdir().unwrap();
-    let reference = cairn::db::Db::connect(&format!("sqlite://{}/ref.db", dir.path().display())).await.unwrap();
+    let reference = cairn::db::Db::connect(&format!("sqlite://{}/ref.db", dir.path().display()))
+        .await
+        .unwrap();
     reference.migrate().await.unwrap();
     let ours = columns(&app.state.db).await;
     assert!(ours.contains_key("users") && ours.contains_key("auth_keys"));
@@ -65,8 +74,20 @@ async fn schemas_match_across_backends() {
 
 #[tokio::test]
 async fn bad_database_urls_are_clear_errors() {
-    let e = cairn::db::Db::connect("oracle://scott:tiger@db/x").await.unwrap_err().to_string();
-    assert!(e.contains("unsupported database URL scheme") && !e.contains("tiger"), "{e}");
-    let e = cairn::db::Db::connect("postgres://cairn:s3cret@127.0.0.1:1/nowhere").await.unwrap_err().to_string();
-    assert!(e.contains("cannot connect") && e.contains("127.0.0.1:1") && !e.contains("s3cret"), "{e}");
+    let e = cairn::db::Db::connect("oracle://scott:tiger@db/x")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("unsupported database URL scheme") && !e.contains("tiger"),
+        "{e}"
+    );
+    let e = cairn::db::Db::connect("postgres://cairn:s3cret@127.0.0.1:1/nowhere")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("cannot connect") && e.contains("127.0.0.1:1") && !e.contains("s3cret"),
+        "{e}"
+    );
 }

@@ -26,14 +26,27 @@ async fn roles_are_misps_defaults() {
     }
     let org = app.add_org("OrgB").await;
     let (_, user) = app.add_user("user@orgb.test", org, 6).await;
-    assert_eq!(app.get("/roles", &user).await.json.as_array().unwrap().len(), 6);
+    assert_eq!(
+        app.get("/roles", &user)
+            .await
+            .json
+            .as_array()
+            .unwrap()
+            .len(),
+        6
+    );
 }
 
 #[tokio::test]
 async fn add_user_returns_a_usable_key() {
     let app = TestApp::spawn().await;
     let org = app.add_org("OrgB").await;
-    let r = app.admin_post("/admin/users/add", json!({"email": "User@OrgB.test", "org_id": org.to_string(), "role_id": "3"})).await;
+    let r = app
+        .admin_post(
+            "/admin/users/add",
+            json!({"email": "User@OrgB.test", "org_id": org.to_string(), "role_id": "3"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_same_shape(&r.json, &golden("011-"), "user add");
     let user = &r.json["User"];
@@ -47,7 +60,12 @@ async fn add_user_returns_a_usable_key() {
     assert_eq!(me.json["User"]["email"], "user@orgb.test");
     assert_eq!(me.json["Organisation"]["name"], "OrgB");
     // Defaults: the admin's organisation and the default role.
-    let r = app.admin_post("/admin/users/add", json!({"email": "plain@admin.test", "password": "Strong-Passw0rd"})).await;
+    let r = app
+        .admin_post(
+            "/admin/users/add",
+            json!({"email": "plain@admin.test", "password": "Strong-Passw0rd"}),
+        )
+        .await;
     assert_eq!(r.json["User"]["org_id"], "1");
     assert_eq!(r.json["User"]["role_id"], "3");
 
@@ -68,13 +86,41 @@ async fn bad_user_input_is_refused_and_changes_nothing() {
     let (users, keys) = (app.count("users").await, app.count("auth_keys").await);
     let cases = [
         (json!({"org_id": "2"}), "email", "Mandatory field not set."),
-        (json!({"email": "USER@orgb.test"}), "email", "An account with this email address already exists."),
-        (json!({"email": "not-an-email"}), "email", "An email address is required."),
-        (json!({"email": "a@b.test", "org_id": "abc"}), "org_id", "Must be an integer."),
-        (json!({"email": "a@b.test", "org_id": "999"}), "org_id", "Invalid organisation."),
-        (json!({"email": "a@b.test", "password": "weak"}), "password", "Password must be at least 12 characters long."),
-        (json!({"email": "a@b.test", "favourite": 1}), "favourite", "Unknown field."),
-        (json!({"email": "a@b.test", "disabled": "perhaps"}), "disabled", "Must be a boolean."),
+        (
+            json!({"email": "USER@orgb.test"}),
+            "email",
+            "An account with this email address already exists.",
+        ),
+        (
+            json!({"email": "not-an-email"}),
+            "email",
+            "An email address is required.",
+        ),
+        (
+            json!({"email": "a@b.test", "org_id": "abc"}),
+            "org_id",
+            "Must be an integer.",
+        ),
+        (
+            json!({"email": "a@b.test", "org_id": "999"}),
+            "org_id",
+            "Invalid organisation.",
+        ),
+        (
+            json!({"email": "a@b.test", "password": "weak"}),
+            "password",
+            "Password must be at least 12 characters long.",
+        ),
+        (
+            json!({"email": "a@b.test", "favourite": 1}),
+            "favourite",
+            "Unknown field.",
+        ),
+        (
+            json!({"email": "a@b.test", "disabled": "perhaps"}),
+            "disabled",
+            "Must be a boolean.",
+        ),
     ];
     for (body, field, message) in cases {
         let r = app.admin_post("/admin/users/add", body.clone()).await;
@@ -82,9 +128,20 @@ async fn bad_user_input_is_refused_and_changes_nothing() {
         assert_eq!(r.json["name"], "Could not add User");
         assert_eq!(r.json["errors"][field], json!([message]), "{body}");
     }
-    let r = app.admin_post("/admin/users/add", json!({"email": "a@b.test", "role_id": "99"})).await;
-    assert_eq!((r.status, r.json["message"].as_str()), (StatusCode::METHOD_NOT_ALLOWED, Some("Invalid role")));
-    assert_eq!((app.count("users").await, app.count("auth_keys").await), (users, keys));
+    let r = app
+        .admin_post(
+            "/admin/users/add",
+            json!({"email": "a@b.test", "role_id": "99"}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json["message"].as_str()),
+        (StatusCode::METHOD_NOT_ALLOWED, Some("Invalid role"))
+    );
+    assert_eq!(
+        (app.count("users").await, app.count("auth_keys").await),
+        (users, keys)
+    );
 }
 
 #[tokio::test]
@@ -92,22 +149,53 @@ async fn edit_and_delete_users() {
     let app = TestApp::spawn().await;
     let org = app.add_org("OrgB").await;
     let (id, key) = app.add_user("user@orgb.test", org, 3).await;
-    let r = app.request(Method::PUT, &format!("/admin/users/edit/{id}"), Some(&app.admin_key), Some(json!({"role_id": 4, "autoalert": "1", "password": "New-Passw0rd!!"}))).await;
+    let r = app
+        .request(
+            Method::PUT,
+            &format!("/admin/users/edit/{id}"),
+            Some(&app.admin_key),
+            Some(json!({"role_id": 4, "autoalert": "1", "password": "New-Passw0rd!!"})),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json["User"]["role_id"], "4");
     assert_eq!(r.json["User"]["autoalert"], true);
     assert_eq!(r.json["User"]["change_pw"], true);
-    let stored = cairn::users::store::find(app.state.db.ex(), id).await.unwrap().unwrap();
-    assert!(cairn::auth::verify_password("New-Passw0rd!!", stored.password.as_deref().unwrap()));
-    assert_eq!(app.get("/users/view/me", &key).await.json["Role"]["name"], "Publisher");
+    let stored = cairn::users::store::find(app.state.db.ex(), id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(cairn::auth::verify_password(
+        "New-Passw0rd!!",
+        stored.password.as_deref().unwrap()
+    ));
+    assert_eq!(
+        app.get("/users/view/me", &key).await.json["Role"]["name"],
+        "Publisher"
+    );
     let r = app.admin_get(&format!("/admin/users/view/{id}")).await;
     assert_eq!(r.json["User"]["email"], "user@orgb.test");
     // Deleting removes the user and its keys; the admin cannot delete themselves.
-    let r = app.request(Method::DELETE, &format!("/admin/users/delete/{id}"), Some(&app.admin_key), None).await;
+    let r = app
+        .request(
+            Method::DELETE,
+            &format!("/admin/users/delete/{id}"),
+            Some(&app.admin_key),
+            None,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json["message"], "User deleted.");
-    assert_eq!(app.get("/users/view/me", &key).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(app.admin_get(&format!("/admin/users/view/{id}")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/users/view/me", &key).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.admin_get(&format!("/admin/users/view/{id}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
     let r = app.admin_post("/admin/users/delete/1", json!({})).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(app.admin_get("/users/view/me").await.status, StatusCode::OK);
@@ -123,29 +211,79 @@ async fn org_admins_manage_only_their_own_org() {
     let (c_user, _) = app.add_user("user@orgc.test", c, 3).await;
 
     let r = app.get("/admin/users/index", &b_admin).await;
-    let emails: Vec<_> = r.json.as_array().unwrap().iter().map(|u| u["User"]["email"].as_str().unwrap()).collect();
+    let emails: Vec<_> = r
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["User"]["email"].as_str().unwrap())
+        .collect();
     assert_eq!(emails, ["admin@orgb.test", "user@orgb.test"]);
     // Another organisation's user is invisible: the same 404 as a missing one.
-    for path in [format!("/admin/users/view/{c_user}"), "/admin/users/view/999".to_string()] {
+    for path in [
+        format!("/admin/users/view/{c_user}"),
+        "/admin/users/view/999".to_string(),
+    ] {
         let r = app.get(&path, &b_admin).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND);
         assert_eq!(r.json["message"], "Invalid user or not authorised.");
     }
-    let r = app.post(&format!("/admin/users/edit/{c_user}"), &b_admin, json!({"disabled": true})).await;
+    let r = app
+        .post(
+            &format!("/admin/users/edit/{c_user}"),
+            &b_admin,
+            json!({"disabled": true}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    let r = app.post(&format!("/admin/users/delete/{c_user}"), &b_admin, json!({})).await;
+    let r = app
+        .post(
+            &format!("/admin/users/delete/{c_user}"),
+            &b_admin,
+            json!({}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    let r = app.post(&format!("/auth_keys/add/{c_user}"), &b_admin, json!({})).await;
+    let r = app
+        .post(&format!("/auth_keys/add/{c_user}"), &b_admin, json!({}))
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     // No site admins, no users in other organisations, no site-admin role, no site admin's keys.
-    let r = app.post("/admin/users/add", &b_admin, json!({"email": "x@orgb.test", "role_id": "1"})).await;
+    let r = app
+        .post(
+            "/admin/users/add",
+            &b_admin,
+            json!({"email": "x@orgb.test", "role_id": "1"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = app.post("/admin/users/add", &b_admin, json!({"email": "x@orgc.test", "org_id": c.to_string()})).await;
+    let r = app
+        .post(
+            "/admin/users/add",
+            &b_admin,
+            json!({"email": "x@orgc.test", "org_id": c.to_string()}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = app.post(&format!("/admin/users/edit/{b_user}"), &b_admin, json!({"role_id": "1"})).await;
+    let r = app
+        .post(
+            &format!("/admin/users/edit/{b_user}"),
+            &b_admin,
+            json!({"role_id": "1"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert_eq!(app.get("/admin/users/view/1", &b_admin).await.status, StatusCode::NOT_FOUND);
-    let r = app.post("/admin/users/add", &b_admin, json!({"email": "new@orgb.test"})).await;
+    assert_eq!(
+        app.get("/admin/users/view/1", &b_admin).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let r = app
+        .post(
+            "/admin/users/add",
+            &b_admin,
+            json!({"email": "new@orgb.test"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json["User"]["org_id"], b.to_string());
     // A normal user reaches no admin endpoint.

@@ -26,7 +26,11 @@ pub const KEY_LEN: usize = 40;
 
 /// A fresh API key: 40 characters from `[A-Za-z0-9]`, from the OS random generator.
 pub fn generate_key() -> String {
-    rand::rngs::OsRng.sample_iter(&Alphanumeric).take(KEY_LEN).map(char::from).collect()
+    rand::rngs::OsRng
+        .sample_iter(&Alphanumeric)
+        .take(KEY_LEN)
+        .map(char::from)
+        .collect()
 }
 
 /// True for a syntactically valid key; anything else is an authentication failure.
@@ -53,8 +57,11 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
 
 /// Checks a password against its stored argon2 hash in constant time.
 pub fn verify_password(password: &str, stored: &str) -> bool {
-    PasswordHash::new(stored)
-        .is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    PasswordHash::new(stored).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 /// Hashes a password on the blocking pool so the runtime keeps serving requests.
@@ -78,7 +85,9 @@ pub fn password_problem(password: &str) -> Option<&'static str> {
     if len >= 16 || (upper && lower && digit_or_special) {
         None
     } else {
-        Some("Password must contain upper and lower case letters and a digit or special character, or be at least 16 characters long.")
+        Some(
+            "Password must contain upper and lower case letters and a digit or special character, or be at least 16 characters long.",
+        )
     }
 }
 
@@ -109,7 +118,11 @@ impl CurrentUser {
 
     /// Passes when `allowed`, else MISP's "no permission" 403.
     pub fn require(&self, allowed: bool) -> Result<(), AppError> {
-        if allowed { Ok(()) } else { Err(AppError::forbidden()) }
+        if allowed {
+            Ok(())
+        } else {
+            Err(AppError::forbidden())
+        }
     }
 }
 
@@ -119,20 +132,31 @@ fn presented_keys(parts: &Parts) -> Vec<String> {
     let header = ["x-misp-auth", "authorization"]
         .iter()
         .find_map(|h| parts.headers.get(*h).and_then(|v| v.to_str().ok()));
-    let Some(header) = header else { return Vec::new() };
+    let Some(header) = header else {
+        return Vec::new();
+    };
     if header.trim_start().starts_with("Basic") {
         return Vec::new();
     }
-    header.split(',').map(|k| k.trim().to_string()).filter(|k| valid_key(k)).collect()
+    header
+        .split(',')
+        .map(|k| k.trim().to_string())
+        .filter(|k| valid_key(k))
+        .collect()
 }
 
 fn client_ip(parts: &Parts) -> Option<IpAddr> {
-    parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
 }
 
 /// True when `ip` is inside one of the key's allowed networks (JSON list of IPs or CIDRs).
 fn ip_allowed(allowed_ips: &str, ip: Option<IpAddr>) -> bool {
-    let Ok(list) = serde_json::from_str::<Vec<String>>(allowed_ips) else { return false };
+    let Ok(list) = serde_json::from_str::<Vec<String>>(allowed_ips) else {
+        return false;
+    };
     if list.is_empty() {
         return true;
     }
@@ -149,7 +173,9 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<CurrentUser, Ap
     let fail = || AppError::Forbidden(AUTH_FAILED.into());
     for key in presented_keys(parts) {
         let hash = key_hash(&state.secret, &key);
-        let Some((auth_key, user)) = crate::auth_keys::store::find_by_hash(state.db.ex(), &hash).await? else {
+        let Some((auth_key, user)) =
+            crate::auth_keys::store::find_by_hash(state.db.ex(), &hash).await?
+        else {
             continue;
         };
         let now = crate::wire::now();
@@ -168,7 +194,9 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<CurrentUser, Ap
                 "Authentication failed. Your user account has been disabled.".into(),
             ));
         }
-        let mut role = crate::roles::store::find(state.db.ex(), user.role_id).await?.ok_or_else(fail)?;
+        let mut role = crate::roles::store::find(state.db.ex(), user.role_id)
+            .await?
+            .ok_or_else(fail)?;
         if !role.perm_auth {
             return Err(fail());
         }
@@ -179,10 +207,20 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<CurrentUser, Ap
             .await?
             .ok_or_else(fail)?;
         // One write a minute per user at most, not one per request.
-        if state.cache.set_once(&format!("api_access:{}", user.id), Duration::from_secs(60)).await.unwrap_or(true) {
+        if state
+            .cache
+            .set_once(&format!("api_access:{}", user.id), Duration::from_secs(60))
+            .await
+            .unwrap_or(true)
+        {
             crate::users::store::touch_api_access(state.db.ex(), user.id, now).await?;
         }
-        return Ok(CurrentUser { user, role, org, key_id: auth_key.id });
+        return Ok(CurrentUser {
+            user,
+            role,
+            org,
+            key_id: auth_key.id,
+        });
     }
     Err(fail())
 }

@@ -32,13 +32,26 @@ pub struct AuthKey {
 }
 
 fn unique_ips<S: serde::Serializer>(v: &str, s: S) -> Result<S::Ok, S::Error> {
-    serde_json::from_str::<Vec<String>>(v).unwrap_or_default().serialize(s)
+    serde_json::from_str::<Vec<String>>(v)
+        .unwrap_or_default()
+        .serialize(s)
 }
 
 /// Every field MISP emits for a key (accepted back on edit), plus the editable ones.
 pub const WIRE_FIELDS: &[&str] = &[
-    "id", "uuid", "authkey_start", "authkey_end", "created", "expiration", "read_only", "user_id",
-    "comment", "allowed_ips", "unique_ips", "authkey_raw", "User",
+    "id",
+    "uuid",
+    "authkey_start",
+    "authkey_end",
+    "created",
+    "expiration",
+    "read_only",
+    "user_id",
+    "comment",
+    "allowed_ips",
+    "unique_ips",
+    "authkey_raw",
+    "User",
 ];
 
 /// What a new key carries besides its owner.

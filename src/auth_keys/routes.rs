@@ -30,15 +30,23 @@ fn read_expiration(input: &mut Input) -> Option<i64> {
     if let Ok(date) = chrono::NaiveDate::parse_from_str(&raw, "%Y-%m-%d") {
         return date.and_hms_opt(0, 0, 0).map(|d| d.and_utc().timestamp());
     }
-    input.error("expiration", "Expiration must be a date (YYYY-MM-DD) or a Unix timestamp.");
+    input.error(
+        "expiration",
+        "Expiration must be a date (YYYY-MM-DD) or a Unix timestamp.",
+    );
     None
 }
 
 fn read_allowed_ips(input: &mut Input) -> Option<Vec<String>> {
     let list = input.str_list("allowed_ips")?;
-    let bad = list.iter().any(|ip| ip.parse::<ipnet::IpNet>().is_err() && ip.parse::<std::net::IpAddr>().is_err());
+    let bad = list
+        .iter()
+        .any(|ip| ip.parse::<ipnet::IpNet>().is_err() && ip.parse::<std::net::IpAddr>().is_err());
     if bad {
-        input.error("allowed_ips", "Each entry must be an IP address or a CIDR range.");
+        input.error(
+            "allowed_ips",
+            "Each entry must be an IP address or a CIDR range.",
+        );
     }
     Some(list)
 }
@@ -63,7 +71,12 @@ pub async fn add(
     Path(who): Path<String>,
     body: Body,
 ) -> AppResult<Response> {
-    let user_id = if who == "me" { actor.user.id } else { who.parse().map_err(|_| AppError::not_found("Invalid user."))? };
+    let user_id = if who == "me" {
+        actor.user.id
+    } else {
+        who.parse()
+            .map_err(|_| AppError::not_found("Invalid user."))?
+    };
     let target = managed_user(&state, &actor, user_id).await?;
     let mut input = Input::new(body.object("AuthKey")?);
     input.reject_unknown(super::WIRE_FIELDS);
@@ -99,16 +112,29 @@ pub async fn index(State(state): State<AppState>, actor: Arc<CurrentUser>) -> Ap
     let keys = store::list(state.db.ex(), Some(&ids)).await?;
     let list: Vec<Value> = keys
         .iter()
-        .filter_map(|k| visible.iter().find(|u| u.id == k.user_id).map(|u| key_json(k, u)))
+        .filter_map(|k| {
+            visible
+                .iter()
+                .find(|u| u.id == k.user_id)
+                .map(|u| key_json(k, u))
+        })
         .collect();
     Ok(wire::json(&list))
 }
 
 /// A key the caller may manage, with its user; others answer as missing.
-async fn visible_key(state: &AppState, actor: &CurrentUser, id: &str) -> AppResult<(AuthKey, User)> {
+async fn visible_key(
+    state: &AppState,
+    actor: &CurrentUser,
+    id: &str,
+) -> AppResult<(AuthKey, User)> {
     let id: i64 = id.parse().map_err(|_| AppError::not_found(INVALID))?;
-    let key = store::find(state.db.ex(), id).await?.ok_or_else(|| AppError::not_found(INVALID))?;
-    let user = managed_user(state, actor, key.user_id).await.map_err(|_| AppError::not_found(INVALID))?;
+    let key = store::find(state.db.ex(), id)
+        .await?
+        .ok_or_else(|| AppError::not_found(INVALID))?;
+    let user = managed_user(state, actor, key.user_id)
+        .await
+        .map_err(|_| AppError::not_found(INVALID))?;
     Ok((key, user))
 }
 
@@ -132,7 +158,10 @@ pub async fn edit(
     input.reject_unknown(super::WIRE_FIELDS);
     let mut fields: Fields = Vec::new();
     if input.has("comment") {
-        fields.push(("comment", input.str("comment").filter(|c| !c.is_empty()).into()));
+        fields.push((
+            "comment",
+            input.str("comment").filter(|c| !c.is_empty()).into(),
+        ));
     }
     if let Some(exp) = read_expiration(&mut input) {
         fields.push(("expiration", exp.into()));
@@ -148,7 +177,9 @@ pub async fn edit(
     if !fields.is_empty() {
         store::update(state.db.ex(), key.id, fields).await?;
     }
-    let key = store::find(state.db.ex(), key.id).await?.ok_or_else(|| AppError::not_found(INVALID))?;
+    let key = store::find(state.db.ex(), key.id)
+        .await?
+        .ok_or_else(|| AppError::not_found(INVALID))?;
     Ok(wire::json(&key_json(&key, &user)))
 }
 

@@ -39,7 +39,10 @@ impl Cache {
     pub async fn connect(url: Option<&str>) -> anyhow::Result<Cache> {
         match url {
             Some(url) => Cache::redis(url).await.map_err(|e| {
-                anyhow::anyhow!("cannot connect to Redis at {}: {e}", crate::db::redact_url(url))
+                anyhow::anyhow!(
+                    "cannot connect to Redis at {}: {e}",
+                    crate::db::redact_url(url)
+                )
             }),
             None => Ok(Cache::memory()),
         }
@@ -107,11 +110,17 @@ impl Cache {
             Cache::Memory(m) => {
                 let mut map = m.lock().expect("cache lock");
                 let now = Instant::now();
-                let entry = map.entry(key(k)).or_insert_with(|| (b"0".to_vec(), now + ttl));
+                let entry = map
+                    .entry(key(k))
+                    .or_insert_with(|| (b"0".to_vec(), now + ttl));
                 if entry.1 <= now {
                     *entry = (b"0".to_vec(), now + ttl);
                 }
-                let n = std::str::from_utf8(&entry.0).ok().and_then(|s| s.parse::<i64>().ok()).unwrap_or(0) + 1;
+                let n = std::str::from_utf8(&entry.0)
+                    .ok()
+                    .and_then(|s| s.parse::<i64>().ok())
+                    .unwrap_or(0)
+                    + 1;
                 entry.0 = n.to_string().into_bytes();
                 Ok(n)
             }

@@ -4,9 +4,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sea_query::{
-    InsertStatement, MysqlQueryBuilder, PostgresQueryBuilder, SqliteQueryBuilder,
-};
+use sea_query::{InsertStatement, MysqlQueryBuilder, PostgresQueryBuilder, SqliteQueryBuilder};
 use sea_query_sqlx::SqlxBinder;
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlPool, MySqlPoolOptions, MySqlRow};
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow};
@@ -54,7 +52,11 @@ pub enum Exec<'a> {
 
 /// A row type decodable on all three backends (what `#[derive(sqlx::FromRow)]` gives).
 pub trait Row:
-    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + for<'r> FromRow<'r, MySqlRow> + Send + Unpin
+    for<'r> FromRow<'r, SqliteRow>
+    + for<'r> FromRow<'r, PgRow>
+    + for<'r> FromRow<'r, MySqlRow>
+    + Send
+    + Unpin
 {
 }
 impl<T> Row for T where
@@ -74,7 +76,10 @@ pub enum ConnectError {
     #[error("cannot connect to database {url}: {source}")]
     Connect { url: String, source: sqlx::Error },
     #[error("cannot migrate database {url}: {source}")]
-    Migrate { url: String, source: sqlx::migrate::MigrateError },
+    Migrate {
+        url: String,
+        source: sqlx::migrate::MigrateError,
+    },
     #[error("cannot create the directory for {url}: {source}")]
     Dir { url: String, source: std::io::Error },
 }
@@ -94,8 +99,15 @@ impl Db {
     /// Connects to the database named by `url`, chosen by its scheme.
     pub async fn connect(url: &str) -> Result<Db, ConnectError> {
         let shown = redact_url(url);
-        let conn_err = |source| ConnectError::Connect { url: shown.clone(), source };
-        let scheme = url.split(':').next().unwrap_or_default().to_ascii_lowercase();
+        let conn_err = |source| ConnectError::Connect {
+            url: shown.clone(),
+            source,
+        };
+        let scheme = url
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
         let acquire = Duration::from_secs(10);
         match scheme.as_str() {
             "sqlite" => {
@@ -108,8 +120,10 @@ impl Db {
                     .busy_timeout(Duration::from_secs(10));
                 let path = opts.get_filename();
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir)
-                        .map_err(|source| ConnectError::Dir { url: shown.clone(), source })?;
+                    std::fs::create_dir_all(dir).map_err(|source| ConnectError::Dir {
+                        url: shown.clone(),
+                        source,
+                    })?;
                 }
                 let pool = SqlitePoolOptions::new()
                     .max_connections(8)
@@ -301,13 +315,22 @@ impl Exec<'_> {
         match self {
             Exec::Mysql(e) => {
                 let (sql, values) = stmt.build_sqlx(MysqlQueryBuilder);
-                Ok(sqlx::query_with(AssertSqlSafe(sql), values).execute(e).await?.last_insert_id() as i64)
+                Ok(sqlx::query_with(AssertSqlSafe(sql), values)
+                    .execute(e)
+                    .await?
+                    .last_insert_id() as i64)
             }
             Exec::MysqlTx(e) => {
                 let (sql, values) = stmt.build_sqlx(MysqlQueryBuilder);
-                Ok(sqlx::query_with(AssertSqlSafe(sql), values).execute(e).await?.last_insert_id() as i64)
+                Ok(sqlx::query_with(AssertSqlSafe(sql), values)
+                    .execute(e)
+                    .await?
+                    .last_insert_id() as i64)
             }
-            other => other.fetch_i64(&stmt).await.map(|id| id.unwrap_or_default()),
+            other => other
+                .fetch_i64(&stmt)
+                .await
+                .map(|id| id.unwrap_or_default()),
         }
     }
 
@@ -321,7 +344,8 @@ impl Exec<'_> {
 
 /// True when the error is a unique-constraint violation (a race lost against a concurrent insert).
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
-    err.as_database_error().is_some_and(|e| e.is_unique_violation())
+    err.as_database_error()
+        .is_some_and(|e| e.is_unique_violation())
 }
 
 /// After inserting explicit ids on PostgreSQL, moves the identity sequence past them (the other
@@ -347,7 +371,11 @@ pub type Fields = Vec<(&'static str, sea_query::Expr)>;
 /// `INSERT INTO table (cols) VALUES (vals)` from field pairs.
 pub fn insert_stmt(table: &'static str, fields: Fields) -> InsertStatement {
     let (cols, vals): (Vec<_>, Vec<_>) = fields.into_iter().unzip();
-    sea_query::Query::insert().into_table(table).columns(cols).values_panic(vals).to_owned()
+    sea_query::Query::insert()
+        .into_table(table)
+        .columns(cols)
+        .values_panic(vals)
+        .to_owned()
 }
 
 /// Escapes `%`, `_` and `\` so user text matches literally inside a LIKE pattern (with

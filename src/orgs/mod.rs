@@ -36,8 +36,21 @@ pub struct Organisation {
 /// Every field MISP emits for an organisation: accepted (and ignored when read-only) on input so
 /// a client may post back what it read.
 pub const WIRE_FIELDS: &[&str] = &[
-    "id", "name", "date_created", "date_modified", "description", "type", "nationality", "sector",
-    "created_by", "uuid", "contacts", "local", "restricted_to_domain", "landingpage", "user_count",
+    "id",
+    "name",
+    "date_created",
+    "date_modified",
+    "description",
+    "type",
+    "nationality",
+    "sector",
+    "created_by",
+    "uuid",
+    "contacts",
+    "local",
+    "restricted_to_domain",
+    "landingpage",
+    "user_count",
     "created_by_email",
 ];
 

@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use axum::Extension;
 use sea_query::Expr;
 use serde_json::{Value, json};
 
@@ -28,7 +28,11 @@ pub async fn index(
         None | Some("local") => Scope::Local,
         Some("external") => Scope::External,
         Some("all") => Scope::All,
-        Some(_) => return Err(AppError::BadRequest("Invalid scope: use local, external or all.".into())),
+        Some(_) => {
+            return Err(AppError::BadRequest(
+                "Invalid scope: use local, external or all.".into(),
+            ));
+        }
     };
     let orgs = store::list(state.db.ex(), scope, url.named("searchall")).await?;
     let counts = store::user_counts(state.db.ex()).await?;
@@ -70,7 +74,10 @@ pub async fn view(
 ) -> AppResult<Response> {
     let org = find_any(&state, &key).await?;
     let mut v = org.wire(user.site_admin());
-    v["user_count"] = store::user_count(state.db.ex(), org.id).await?.to_string().into();
+    v["user_count"] = store::user_count(state.db.ex(), org.id)
+        .await?
+        .to_string()
+        .into();
     Ok(wire::json(&json!({ "Organisation": v })))
 }
 
@@ -84,7 +91,11 @@ async fn read_fields(
     let mut input = Input::new(body.object("Organisation")?);
     input.reject_unknown(super::WIRE_FIELDS);
     let mut fields: Fields = Vec::new();
-    let name = if existing.is_some() { input.str("name") } else { input.required_str("name") };
+    let name = if existing.is_some() {
+        input.str("name")
+    } else {
+        input.required_str("name")
+    };
     if let Some(name) = name {
         if name.is_empty() || name.chars().count() > 255 {
             input.error("name", "The name must be between 1 and 255 characters.");
@@ -106,7 +117,14 @@ async fn read_fields(
         }
         fields.push(("uuid", uuid.into()));
     }
-    for key in ["description", "type", "nationality", "sector", "contacts", "landingpage"] {
+    for key in [
+        "description",
+        "type",
+        "nationality",
+        "sector",
+        "contacts",
+        "landingpage",
+    ] {
         if let Some(v) = input.str(key) {
             fields.push((key, v.into()));
         }
@@ -115,10 +133,17 @@ async fn read_fields(
         fields.push(("local", local.into()));
     }
     if let Some(domains) = input.str_list("restricted_to_domain") {
-        if domains.iter().any(|d| !d.contains('.') || d.contains(['@', ' ', '/'])) {
-            input.error("restricted_to_domain", "Each entry must be an e-mail domain such as example.org.");
+        if domains
+            .iter()
+            .any(|d| !d.contains('.') || d.contains(['@', ' ', '/']))
+        {
+            input.error(
+                "restricted_to_domain",
+                "Each entry must be an e-mail domain such as example.org.",
+            );
         }
-        let stored = (!domains.is_empty()).then(|| serde_json::to_string(&domains).unwrap_or_default());
+        let stored =
+            (!domains.is_empty()).then(|| serde_json::to_string(&domains).unwrap_or_default());
         fields.push(("restricted_to_domain", stored.into()));
     }
     input.finish(title)?;
@@ -149,11 +174,17 @@ pub async fn add(
     let id = match store::insert(state.db.ex(), fields).await {
         Ok(id) => id,
         Err(e) if crate::db::is_unique_violation(&e) => {
-            return Err(AppError::invalid("Could not add Organisation", "name", "An organisation with this name already exists."));
+            return Err(AppError::invalid(
+                "Could not add Organisation",
+                "name",
+                "An organisation with this name already exists.",
+            ));
         }
         Err(e) => return Err(e.into()),
     };
-    let org = store::find(state.db.ex(), &IdRef::Id(id)).await?.ok_or_else(|| anyhow::anyhow!("organisation vanished"))?;
+    let org = store::find(state.db.ex(), &IdRef::Id(id))
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("organisation vanished"))?;
     Ok(wire::json(&json!({ "Organisation": org.wire(true) })))
 }
 
@@ -178,12 +209,20 @@ pub async fn edit(
     match store::update(state.db.ex(), org.id, fields).await {
         Ok(_) => {}
         Err(e) if crate::db::is_unique_violation(&e) => {
-            return Err(AppError::invalid("Could not edit Organisation", "name", "An organisation with this name already exists."));
+            return Err(AppError::invalid(
+                "Could not edit Organisation",
+                "name",
+                "An organisation with this name already exists.",
+            ));
         }
         Err(e) => return Err(e.into()),
     }
-    let org = store::find(state.db.ex(), &IdRef::Id(org.id)).await?.ok_or_else(|| AppError::not_found(INVALID))?;
-    Ok(wire::json(&json!({ "Organisation": org.wire(user.site_admin()) })))
+    let org = store::find(state.db.ex(), &IdRef::Id(org.id))
+        .await?
+        .ok_or_else(|| AppError::not_found(INVALID))?;
+    Ok(wire::json(
+        &json!({ "Organisation": org.wire(user.site_admin()) }),
+    ))
 }
 
 pub async fn delete(
@@ -200,7 +239,10 @@ pub async fn delete(
     .ok_or_else(|| AppError::not_found(INVALID))?;
     let title = "Could not delete Organisation";
     if org.id == user.user.org_id {
-        return Err(AppError::Invalid { title: title.into(), errors: "You cannot delete your own organisation.".into() });
+        return Err(AppError::Invalid {
+            title: title.into(),
+            errors: "You cannot delete your own organisation.".into(),
+        });
     }
     let mut tx = state.db.begin().await?;
     if store::user_count(tx.ex(), org.id).await? > 0 {
@@ -211,5 +253,9 @@ pub async fn delete(
     }
     store::delete(tx.ex(), org.id).await?;
     tx.commit().await?;
-    Ok(wire::saved("Organisation deleted", &url.original, Some(org.id)))
+    Ok(wire::saved(
+        "Organisation deleted",
+        &url.original,
+        Some(org.id),
+    ))
 }

@@ -16,7 +16,13 @@ fn by_ref(r: &IdRef) -> Expr {
 }
 
 pub async fn find(ex: Exec<'_>, r: &IdRef) -> sqlx::Result<Option<Organisation>> {
-    ex.fetch_optional(Query::select().column(Asterisk).from("organisations").and_where(by_ref(r))).await
+    ex.fetch_optional(
+        Query::select()
+            .column(Asterisk)
+            .from("organisations")
+            .and_where(by_ref(r)),
+    )
+    .await
 }
 
 /// An organisation by name, case-insensitively (names are unique regardless of case).
@@ -40,7 +46,11 @@ pub enum Scope {
 
 /// Organisations in `scope`, optionally matching `search` in name, uuid, description, type,
 /// nationality or sector; ordered by name regardless of case, as MISP lists them.
-pub async fn list(ex: Exec<'_>, scope: Scope, search: Option<&str>) -> sqlx::Result<Vec<Organisation>> {
+pub async fn list(
+    ex: Exec<'_>,
+    scope: Scope,
+    search: Option<&str>,
+) -> sqlx::Result<Vec<Organisation>> {
     let mut q = Query::select();
     q.column(Asterisk).from("organisations");
     match scope {
@@ -55,8 +65,18 @@ pub async fn list(ex: Exec<'_>, scope: Scope, search: Option<&str>) -> sqlx::Res
     if let Some(s) = search.filter(|s| !s.is_empty()) {
         let pattern = format!("%{}%", crate::db::escape_like(&s.to_lowercase()));
         let mut any = Cond::any();
-        for col in ["name", "uuid", "description", "type", "nationality", "sector"] {
-            any = any.add(Expr::expr(Func::lower(Expr::col(col))).like(sea_query::LikeExpr::new(pattern.clone()).escape('\\')));
+        for col in [
+            "name",
+            "uuid",
+            "description",
+            "type",
+            "nationality",
+            "sector",
+        ] {
+            any = any.add(
+                Expr::expr(Func::lower(Expr::col(col)))
+                    .like(sea_query::LikeExpr::new(pattern.clone()).escape('\\')),
+            );
         }
         q.cond_where(any);
     }
@@ -65,15 +85,27 @@ pub async fn list(ex: Exec<'_>, scope: Scope, search: Option<&str>) -> sqlx::Res
 }
 
 pub async fn insert(ex: Exec<'_>, fields: Fields) -> sqlx::Result<i64> {
-    ex.insert(&crate::db::insert_stmt("organisations", fields)).await
+    ex.insert(&crate::db::insert_stmt("organisations", fields))
+        .await
 }
 
 pub async fn update(ex: Exec<'_>, id: i64, fields: Fields) -> sqlx::Result<u64> {
-    ex.execute(Query::update().table("organisations").values(fields).and_where(Expr::col("id").eq(id))).await
+    ex.execute(
+        Query::update()
+            .table("organisations")
+            .values(fields)
+            .and_where(Expr::col("id").eq(id)),
+    )
+    .await
 }
 
 pub async fn delete(ex: Exec<'_>, id: i64) -> sqlx::Result<u64> {
-    ex.execute(Query::delete().from_table("organisations").and_where(Expr::col("id").eq(id))).await
+    ex.execute(
+        Query::delete()
+            .from_table("organisations")
+            .and_where(Expr::col("id").eq(id)),
+    )
+    .await
 }
 
 /// Number of users per organisation id.
@@ -91,6 +123,10 @@ pub async fn user_counts(ex: Exec<'_>) -> sqlx::Result<HashMap<i64, i64>> {
 }
 
 pub async fn user_count(ex: Exec<'_>, org_id: i64) -> sqlx::Result<i64> {
-    let q = Query::select().expr(Func::count(Expr::col(Asterisk))).from("users").and_where(Expr::col("org_id").eq(org_id)).to_owned();
+    let q = Query::select()
+        .expr(Func::count(Expr::col(Asterisk)))
+        .from("users")
+        .and_where(Expr::col("org_id").eq(org_id))
+        .to_owned();
     Ok(ex.fetch_i64(&q).await?.unwrap_or(0))
 }

@@ -138,7 +138,10 @@ impl Role {
             ("enforce_rate_limit", self.enforce_rate_limit),
             ("perm_galaxy_editor", self.perm_galaxy_editor),
             ("perm_warninglist", self.perm_warninglist),
-            ("perm_view_feed_correlations", self.perm_view_feed_correlations),
+            (
+                "perm_view_feed_correlations",
+                self.perm_view_feed_correlations,
+            ),
             ("perm_analyst_data", self.perm_analyst_data),
         ]
     }

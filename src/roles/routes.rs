@@ -12,6 +12,9 @@ use crate::error::AppResult;
 
 pub async fn index(State(state): State<AppState>, _user: Arc<CurrentUser>) -> AppResult<Response> {
     let roles = super::store::list(state.db.ex()).await?;
-    let list: Vec<_> = roles.iter().map(|r| json!({ "Role": r.wire(true) })).collect();
+    let list: Vec<_> = roles
+        .iter()
+        .map(|r| json!({ "Role": r.wire(true) }))
+        .collect();
     Ok(crate::wire::json(&list))
 }

@@ -14,7 +14,11 @@ use crate::wire;
 pub async fn get_version(State(state): State<AppState>, user: Arc<CurrentUser>) -> Response {
     let role = &user.role;
     // The instance uuid is for sync partners only; everyone else gets "-", as from MISP.
-    let uuid = if role.perm_sync { state.instance_uuid.as_str() } else { "-" };
+    let uuid = if role.perm_sync {
+        state.instance_uuid.as_str()
+    } else {
+        "-"
+    };
     wire::json(&json!({
         "version": MISP_VERSION,
         "pymisp_recommended_version": MISP_VERSION,

@@ -11,10 +11,21 @@ pub struct InstanceRow {
 }
 
 pub async fn instance(ex: Exec<'_>) -> sqlx::Result<Option<InstanceRow>> {
-    ex.fetch_optional(Query::select().column(Asterisk).from("instance").and_where(Expr::col("id").eq(1))).await
+    ex.fetch_optional(
+        Query::select()
+            .column(Asterisk)
+            .from("instance")
+            .and_where(Expr::col("id").eq(1)),
+    )
+    .await
 }
 
-pub async fn insert_instance(ex: Exec<'_>, uuid: &str, secret: &str, now: i64) -> sqlx::Result<u64> {
+pub async fn insert_instance(
+    ex: Exec<'_>,
+    uuid: &str,
+    secret: &str,
+    now: i64,
+) -> sqlx::Result<u64> {
     ex.execute(
         Query::insert()
             .into_table("instance")

@@ -8,5 +8,9 @@ use axum::response::{IntoResponse, Response};
 use crate::auth::CurrentUser;
 
 pub async fn describe_types(_user: Arc<CurrentUser>) -> Response {
-    ([(header::CONTENT_TYPE, crate::wire::JSON_CONTENT_TYPE)], super::describe_types_json()).into_response()
+    (
+        [(header::CONTENT_TYPE, crate::wire::JSON_CONTENT_TYPE)],
+        super::describe_types_json(),
+    )
+        .into_response()
 }

@@ -55,13 +55,46 @@ pub enum Shape {
 
 /// Every field MISP emits for a user, accepted on input so a client may post back what it read.
 pub const WIRE_FIELDS: &[&str] = &[
-    "id", "password", "org_id", "server_id", "email", "autoalert", "authkey", "invited_by",
-    "gpgkey", "certif_public", "nids_sid", "termsaccepted", "newsread", "role_id", "change_pw",
-    "contactalert", "disabled", "expiration", "current_login", "last_login", "force_logout",
-    "date_created", "date_modified", "sub", "external_auth_required", "external_auth_key",
-    "last_api_access", "notification_daily", "notification_weekly", "notification_monthly",
-    "totp", "hotp_counter", "last_pw_change", "totp_is_set", "enable_password", "notify",
-    "confirm_password", "Role", "Organisation", "UserSetting",
+    "id",
+    "password",
+    "org_id",
+    "server_id",
+    "email",
+    "autoalert",
+    "authkey",
+    "invited_by",
+    "gpgkey",
+    "certif_public",
+    "nids_sid",
+    "termsaccepted",
+    "newsread",
+    "role_id",
+    "change_pw",
+    "contactalert",
+    "disabled",
+    "expiration",
+    "current_login",
+    "last_login",
+    "force_logout",
+    "date_created",
+    "date_modified",
+    "sub",
+    "external_auth_required",
+    "external_auth_key",
+    "last_api_access",
+    "notification_daily",
+    "notification_weekly",
+    "notification_monthly",
+    "totp",
+    "hotp_counter",
+    "last_pw_change",
+    "totp_is_set",
+    "enable_password",
+    "notify",
+    "confirm_password",
+    "Role",
+    "Organisation",
+    "UserSetting",
 ];
 
 pub struct UserWire<'a> {
@@ -73,7 +106,11 @@ pub struct UserWire<'a> {
 
 impl User {
     pub fn wire(&self, shape: Shape) -> UserWire<'_> {
-        UserWire { user: self, shape, authkey: None }
+        UserWire {
+            user: self,
+            shape,
+            authkey: None,
+        }
     }
 }
 
@@ -88,7 +125,11 @@ fn os(v: Option<i64>) -> Option<String> {
 impl Serialize for UserWire<'_> {
     fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
         let u = self.user;
-        let (view, saved, index) = (self.shape == Shape::View, self.shape == Shape::Saved, self.shape == Shape::Index);
+        let (view, saved, index) = (
+            self.shape == Shape::View,
+            self.shape == Shape::Saved,
+            self.shape == Shape::Index,
+        );
         let mut m = ser.serialize_map(None)?;
         m.serialize_entry("id", &s(u.id))?;
         if view {
@@ -115,7 +156,10 @@ impl Serialize for UserWire<'_> {
         m.serialize_entry("change_pw", &u.change_pw)?;
         m.serialize_entry("contactalert", &u.contactalert)?;
         m.serialize_entry("disabled", &u.disabled)?;
-        m.serialize_entry("expiration", &u.expiration.map(crate::wire::format_datetime))?;
+        m.serialize_entry(
+            "expiration",
+            &u.expiration.map(crate::wire::format_datetime),
+        )?;
         m.serialize_entry("current_login", &s(u.current_login))?;
         m.serialize_entry("last_login", &s(u.last_login))?;
         if index {

@@ -34,7 +34,9 @@ pub async fn can_manage(state: &AppState, actor: &CurrentUser, target: &User) ->
 }
 
 async fn role_of(state: &AppState, id: i64) -> AppResult<Role> {
-    crate::roles::store::find(state.db.ex(), id).await?.ok_or_else(|| anyhow::anyhow!("user role {id} is missing").into())
+    crate::roles::store::find(state.db.ex(), id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("user role {id} is missing").into())
 }
 
 async fn org_of(state: &AppState, id: i64) -> AppResult<Organisation> {
@@ -54,7 +56,12 @@ async fn managed(state: &AppState, actor: &CurrentUser, id: &str) -> AppResult<U
 
 /// `{User, Role, [UserSetting], Organisation}`; `role` overrides the stored one (the caller's
 /// effective role, which a read-only key reduces).
-async fn full_view(state: &AppState, user: &User, role: Option<&Role>, settings: bool) -> AppResult<Value> {
+async fn full_view(
+    state: &AppState,
+    user: &User,
+    role: Option<&Role>,
+    settings: bool,
+) -> AppResult<Value> {
     let role = match role {
         Some(r) => r.clone(),
         None => role_of(state, user.role_id).await?,
@@ -74,7 +81,11 @@ pub async fn view(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let me = id == "me" || id == actor.user.id.to_string();
-    let user = if me { actor.user.clone() } else { managed(&state, &actor, &id).await? };
+    let user = if me {
+        actor.user.clone()
+    } else {
+        managed(&state, &actor, &id).await?
+    };
     let role = me.then_some(&actor.role);
     Ok(wire::json(&full_view(&state, &user, role, true).await?))
 }
@@ -102,18 +113,24 @@ pub async fn admin_index(
     };
     let users = store::list(state.db.ex(), org_filter).await?;
     let roles = crate::roles::store::list(state.db.ex()).await?;
-    let orgs = crate::orgs::store::list(state.db.ex(), crate::orgs::store::Scope::All, None).await?;
+    let orgs =
+        crate::orgs::store::list(state.db.ex(), crate::orgs::store::Scope::All, None).await?;
     let needle = url.named("value").map(str::to_lowercase);
     let mut list = Vec::new();
     for u in &users {
-        let (Some(role), Some(org)) = (roles.iter().find(|r| r.id == u.role_id), orgs.iter().find(|o| o.id == u.org_id)) else {
+        let (Some(role), Some(org)) = (
+            roles.iter().find(|r| r.id == u.role_id),
+            orgs.iter().find(|o| o.id == u.org_id),
+        ) else {
             continue;
         };
         if !actor.site_admin() && role.perm_site_admin {
             continue;
         }
         if let Some(n) = &needle
-            && ![&u.email, &org.name, &role.name].iter().any(|h| h.to_lowercase().contains(n.as_str()))
+            && ![&u.email, &org.name, &role.name]
+                .iter()
+                .any(|h| h.to_lowercase().contains(n.as_str()))
         {
             continue;
         }
@@ -128,7 +145,9 @@ pub async fn admin_index(
 }
 
 fn valid_email(email: &str) -> bool {
-    let Some((local, domain)) = email.split_once('@') else { return false };
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
     !local.is_empty()
         && domain.contains('.')
         && !domain.starts_with('.')
@@ -149,7 +168,11 @@ async fn read_fields(
     let mut input = Input::new(body.object("User")?);
     input.reject_unknown(super::WIRE_FIELDS);
     let mut fields: Fields = Vec::new();
-    let email = if existing.is_some() { input.str("email") } else { input.required_str("email") };
+    let email = if existing.is_some() {
+        input.str("email")
+    } else {
+        input.required_str("email")
+    };
     let email = email.map(|e| e.to_lowercase());
     if let Some(email) = &email {
         if !valid_email(email) {
@@ -157,12 +180,17 @@ async fn read_fields(
         } else if let Some(other) = store::find_by_email(state.db.ex(), email).await?
             && Some(other.id) != existing.map(|u| u.id)
         {
-            input.error("email", "An account with this email address already exists.");
+            input.error(
+                "email",
+                "An account with this email address already exists.",
+            );
         }
         fields.push(("email", email.clone().into()));
     }
     let org_id = match input.int("org_id") {
-        Some(id) if !actor.site_admin() && id != actor.user.org_id => return Err(AppError::forbidden()),
+        Some(id) if !actor.site_admin() && id != actor.user.org_id => {
+            return Err(AppError::forbidden());
+        }
         Some(id) => match crate::orgs::store::find(state.db.ex(), &IdRef::Id(id)).await? {
             Some(_) => Some(id),
             None => {
@@ -180,13 +208,27 @@ async fn read_fields(
             .and_then(|o| o.restricted_to_domain)
             .and_then(|d| serde_json::from_str(&d).ok())
             .unwrap_or_default();
-        let mail = email.clone().or_else(|| existing.map(|u| u.email.clone())).unwrap_or_default();
-        if !domains.is_empty() && !domains.iter().any(|d| mail.ends_with(&format!("@{}", d.to_lowercase()))) {
-            input.error("email", "The organisation only accepts users with an e-mail address of its domains.");
+        let mail = email
+            .clone()
+            .or_else(|| existing.map(|u| u.email.clone()))
+            .unwrap_or_default();
+        if !domains.is_empty()
+            && !domains
+                .iter()
+                .any(|d| mail.ends_with(&format!("@{}", d.to_lowercase())))
+        {
+            input.error(
+                "email",
+                "The organisation only accepts users with an e-mail address of its domains.",
+            );
         }
     }
     let role = match input.int("role_id") {
-        Some(id) => Some(crate::roles::store::find(state.db.ex(), id).await?.ok_or_else(|| AppError::MethodNotAllowed("Invalid role".into()))?),
+        Some(id) => Some(
+            crate::roles::store::find(state.db.ex(), id)
+                .await?
+                .ok_or_else(|| AppError::MethodNotAllowed("Invalid role".into()))?,
+        ),
         None if existing.is_none() => crate::roles::store::default_role(state.db.ex()).await?,
         None => None,
     };
@@ -201,8 +243,15 @@ async fn read_fields(
         input.error("password", problem);
     }
     for key in [
-        "autoalert", "contactalert", "disabled", "termsaccepted", "change_pw", "external_auth_required",
-        "notification_daily", "notification_weekly", "notification_monthly",
+        "autoalert",
+        "contactalert",
+        "disabled",
+        "termsaccepted",
+        "change_pw",
+        "external_auth_required",
+        "notification_daily",
+        "notification_weekly",
+        "notification_monthly",
     ] {
         if let Some(v) = input.bool(key) {
             fields.push((key, v.into()));
@@ -220,14 +269,23 @@ async fn read_fields(
     Ok((fields, password))
 }
 
-pub async fn admin_add(State(state): State<AppState>, actor: Arc<CurrentUser>, body: Body) -> AppResult<Response> {
+pub async fn admin_add(
+    State(state): State<AppState>,
+    actor: Arc<CurrentUser>,
+    body: Body,
+) -> AppResult<Response> {
     actor.require(actor.any_admin())?;
     let title = "Could not add User";
     let (mut fields, password) = read_fields(&state, &actor, body, None, title).await?;
     let now = wire::now();
     let has = |fields: &Fields, k: &str| fields.iter().any(|(f, _)| *f == k);
     if !has(&fields, "nids_sid") {
-        fields.push(("nids_sid", rand::thread_rng().gen_range(1_000_000..10_000_000i64).into()));
+        fields.push((
+            "nids_sid",
+            rand::thread_rng()
+                .gen_range(1_000_000..10_000_000i64)
+                .into(),
+        ));
     }
     for key in ["gpgkey", "certif_public", "external_auth_key"] {
         if !has(&fields, key) {
@@ -253,14 +311,23 @@ pub async fn admin_add(State(state): State<AppState>, actor: Arc<CurrentUser>, b
     let id = match store::insert(tx.ex(), fields).await {
         Ok(id) => id,
         Err(e) if crate::db::is_unique_violation(&e) => {
-            return Err(AppError::invalid(title, "email", "An account with this email address already exists."));
+            return Err(AppError::invalid(
+                title,
+                "email",
+                "An account with this email address already exists.",
+            ));
         }
         Err(e) => return Err(e.into()),
     };
-    let new_key = crate::auth_keys::NewKey { comment: Some("Created with the user".into()), ..Default::default() };
+    let new_key = crate::auth_keys::NewKey {
+        comment: Some("Created with the user".into()),
+        ..Default::default()
+    };
     crate::auth_keys::store::create(tx.ex(), &state.secret, id, &raw, &new_key).await?;
     tx.commit().await?;
-    let user = store::find(state.db.ex(), id).await?.ok_or_else(|| anyhow::anyhow!("user vanished"))?;
+    let user = store::find(state.db.ex(), id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("user vanished"))?;
     let mut out = user.wire(Shape::Saved);
     out.authkey = Some(&raw);
     Ok(wire::json(&json!({ "User": out })))
@@ -278,7 +345,10 @@ pub async fn admin_edit(
     let (mut fields, password) = read_fields(&state, &actor, body, Some(&target), title).await?;
     let now = wire::now();
     if let Some(p) = password {
-        fields.push(("password", crate::auth::hash_password_async(p).await?.into()));
+        fields.push((
+            "password",
+            crate::auth::hash_password_async(p).await?.into(),
+        ));
         fields.push(("last_pw_change", now.into()));
         // Someone else chose this password: its owner must replace it at the next login.
         fields.push(("change_pw", (target.id != actor.user.id).into()));
@@ -287,11 +357,17 @@ pub async fn admin_edit(
     match store::update(state.db.ex(), target.id, fields).await {
         Ok(_) => {}
         Err(e) if crate::db::is_unique_violation(&e) => {
-            return Err(AppError::invalid(title, "email", "An account with this email address already exists."));
+            return Err(AppError::invalid(
+                title,
+                "email",
+                "An account with this email address already exists.",
+            ));
         }
         Err(e) => return Err(e.into()),
     }
-    let user = store::find(state.db.ex(), target.id).await?.ok_or_else(|| AppError::not_found(INVALID))?;
+    let user = store::find(state.db.ex(), target.id)
+        .await?
+        .ok_or_else(|| AppError::not_found(INVALID))?;
     Ok(wire::json(&json!({ "User": user.wire(Shape::Saved) })))
 }
 
@@ -304,7 +380,10 @@ pub async fn admin_delete(
     actor.require(actor.any_admin())?;
     let target = managed(&state, &actor, &id).await?;
     if target.id == actor.user.id {
-        return Err(AppError::Invalid { title: "Could not delete User".into(), errors: "You cannot delete yourself.".into() });
+        return Err(AppError::Invalid {
+            title: "Could not delete User".into(),
+            errors: "You cannot delete yourself.".into(),
+        });
     }
     store::delete(state.db.ex(), target.id).await?;
     Ok(wire::saved("User deleted.", &url.original, Some(target.id)))

@@ -49,7 +49,9 @@ impl Body {
         match value {
             Value::Null => Ok(Map::new()),
             Value::Object(map) => Ok(map),
-            _ => Err(AppError::BadRequest("The request body must be a JSON object.".into())),
+            _ => Err(AppError::BadRequest(
+                "The request body must be a JSON object.".into(),
+            )),
         }
     }
 }
@@ -62,7 +64,10 @@ pub struct Input {
 
 impl Input {
     pub fn new(map: Map<String, Value>) -> Self {
-        Input { map, errors: BTreeMap::new() }
+        Input {
+            map,
+            errors: BTreeMap::new(),
+        }
     }
 
     pub fn has(&self, key: &str) -> bool {
@@ -70,14 +75,21 @@ impl Input {
     }
 
     pub fn error(&mut self, key: &str, message: &str) {
-        self.errors.entry(key.to_string()).or_default().push(message.to_string());
+        self.errors
+            .entry(key.to_string())
+            .or_default()
+            .push(message.to_string());
     }
 
     /// Refuses fields the model does not have (typos would otherwise be dropped silently).
     /// `known` lists every field of the model as MISP emits it, so echoed output is accepted.
     pub fn reject_unknown(&mut self, known: &[&str]) {
-        let unknown: Vec<String> =
-            self.map.keys().filter(|k| !known.contains(&k.as_str())).cloned().collect();
+        let unknown: Vec<String> = self
+            .map
+            .keys()
+            .filter(|k| !known.contains(&k.as_str()))
+            .cloned()
+            .collect();
         for key in unknown {
             self.error(&key, "Unknown field.");
         }
@@ -174,7 +186,10 @@ impl Input {
         if self.errors.is_empty() {
             return Ok(());
         }
-        Err(AppError::Invalid { title: title.to_string(), errors: serde_json::to_value(self.errors).unwrap_or_default() })
+        Err(AppError::Invalid {
+            title: title.to_string(),
+            errors: serde_json::to_value(self.errors).unwrap_or_default(),
+        })
     }
 }
 
@@ -197,7 +212,10 @@ mod tests {
         assert_eq!(i.int("e"), None);
         assert_eq!(i.int("missing"), None);
         let err = i.finish("Could not add User").unwrap_err();
-        assert_eq!(err.body("/u")["errors"], json!({"e": ["Must be an integer."]}));
+        assert_eq!(
+            err.body("/u")["errors"],
+            json!({"e": ["Must be an integer."]})
+        );
     }
 
     #[test]

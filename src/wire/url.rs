@@ -48,7 +48,11 @@ const CONTROLLERS: &[&str] = &[
 ];
 
 fn canonical_controller(seg: &str) -> String {
-    let flat: String = seg.chars().filter(|c| *c != '_').flat_map(char::to_lowercase).collect();
+    let flat: String = seg
+        .chars()
+        .filter(|c| *c != '_')
+        .flat_map(char::to_lowercase)
+        .collect();
     CONTROLLERS
         .iter()
         .find(|c| c.replace('_', "") == flat)
@@ -56,7 +60,9 @@ fn canonical_controller(seg: &str) -> String {
 }
 
 fn decode(seg: &str) -> String {
-    percent_decode_str(&seg.replace('+', " ")).decode_utf8_lossy().into_owned()
+    percent_decode_str(&seg.replace('+', " "))
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// A segment `key:value` with a plain key is a named parameter, not a positional one.
@@ -75,7 +81,11 @@ fn is_id(seg: &str) -> bool {
 pub fn rewrite(mut req: Request) -> Request {
     let original = req.uri().path().to_string();
     let (path, misp) = canonical(req.method(), &original);
-    let query = req.uri().query().map(|q| format!("?{q}")).unwrap_or_default();
+    let query = req
+        .uri()
+        .query()
+        .map(|q| format!("?{q}"))
+        .unwrap_or_default();
     if let Ok(uri) = format!("{path}{query}").parse::<Uri>() {
         *req.uri_mut() = uri;
     }
@@ -85,7 +95,10 @@ pub fn rewrite(mut req: Request) -> Request {
 
 /// The canonical path for `original`: `/[admin/]controller/action/pass...`.
 pub fn canonical(method: &Method, original: &str) -> (String, MispUrl) {
-    let mut misp = MispUrl { original: original.to_string(), ..Default::default() };
+    let mut misp = MispUrl {
+        original: original.to_string(),
+        ..Default::default()
+    };
     let mut segs: Vec<&str> = original.split('/').filter(|s| !s.is_empty()).collect();
     if let Some(last) = segs.last_mut()
         && let Some((stem, ext)) = last.rsplit_once('.')
@@ -105,7 +118,10 @@ pub fn canonical(method: &Method, original: &str) -> (String, MispUrl) {
         }
     }
     let mut admin = false;
-    if positional.first().is_some_and(|s| s.eq_ignore_ascii_case("admin")) {
+    if positional
+        .first()
+        .is_some_and(|s| s.eq_ignore_ascii_case("admin"))
+    {
         admin = true;
         positional.remove(0);
     }
@@ -156,18 +172,36 @@ mod tests {
 
     #[test]
     fn aliases_extensions_and_named_parameters() {
-        assert_eq!(canon(Method::GET, "/servers/getVersion"), "/servers/getversion");
-        assert_eq!(canon(Method::GET, "/servers/getPyMISPVersion.json"), "/servers/getpymispversion");
-        assert_eq!(canon(Method::GET, "/sharingGroups/index"), "/sharing_groups/index");
+        assert_eq!(
+            canon(Method::GET, "/servers/getVersion"),
+            "/servers/getversion"
+        );
+        assert_eq!(
+            canon(Method::GET, "/servers/getPyMISPVersion.json"),
+            "/servers/getpymispversion"
+        );
+        assert_eq!(
+            canon(Method::GET, "/sharingGroups/index"),
+            "/sharing_groups/index"
+        );
         assert_eq!(canon(Method::POST, "/authKeys/add/me"), "/auth_keys/add/me");
         assert_eq!(canon(Method::GET, "/Admin/Users"), "/admin/users/index");
-        assert_eq!(canon(Method::GET, "/users/admin_index"), "/admin/users/index");
-        let (path, misp) = canonical(&Method::GET, "/admin/users/index/value:a%40b/searchorg:2.json");
+        assert_eq!(
+            canon(Method::GET, "/users/admin_index"),
+            "/admin/users/index"
+        );
+        let (path, misp) = canonical(
+            &Method::GET,
+            "/admin/users/index/value:a%40b/searchorg:2.json",
+        );
         assert_eq!(path, "/admin/users/index");
         assert_eq!(misp.named("value"), Some("a@b"));
         assert_eq!(misp.named("searchorg"), Some("2"));
         assert_eq!(misp.ext.as_deref(), Some("json"));
-        let (_, misp) = canonical(&Method::GET, "/organisations/index/scope:all/searchall:foo+bar");
+        let (_, misp) = canonical(
+            &Method::GET,
+            "/organisations/index/scope:all/searchall:foo+bar",
+        );
         assert_eq!(misp.named("searchall"), Some("foo bar"));
     }
 
@@ -177,8 +211,14 @@ mod tests {
         assert_eq!(canon(Method::POST, "/events"), "/events/add");
         assert_eq!(canon(Method::GET, "/events/12"), "/events/view/12");
         assert_eq!(canon(Method::PUT, "/events/12"), "/events/edit/12");
-        assert_eq!(canon(Method::DELETE, "/attributes/3"), "/attributes/delete/3");
-        assert_eq!(canon(Method::GET, "/events/view/12.json"), "/events/view/12");
+        assert_eq!(
+            canon(Method::DELETE, "/attributes/3"),
+            "/attributes/delete/3"
+        );
+        assert_eq!(
+            canon(Method::GET, "/events/view/12.json"),
+            "/events/view/12"
+        );
         assert_eq!(canon(Method::GET, "/"), "/");
     }
 }

@@ -44,11 +44,21 @@ fn with_database(url: &str, name: &str) -> String {
 async fn admin_statement(url: &str, sql: String) {
     use sqlx::Connection;
     if url.starts_with("postgres") {
-        let mut c = sqlx::PgConnection::connect(url).await.expect("connect to TEST_DATABASE_URL");
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut c).await.expect("admin statement");
+        let mut c = sqlx::PgConnection::connect(url)
+            .await
+            .expect("connect to TEST_DATABASE_URL");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut c)
+            .await
+            .expect("admin statement");
     } else {
-        let mut c = sqlx::MySqlConnection::connect(url).await.expect("connect to TEST_DATABASE_URL");
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut c).await.expect("admin statement");
+        let mut c = sqlx::MySqlConnection::connect(url)
+            .await
+            .expect("connect to TEST_DATABASE_URL");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut c)
+            .await
+            .expect("admin statement");
     }
 }
 
@@ -75,14 +85,29 @@ impl TestApp {
         let mut config = Config::for_database(&database_url);
         config.admin_key = Some(admin_key.clone());
         config.admin_password = Some(ADMIN_PASSWORD.into());
-        config.redis_url = std::env::var("TEST_REDIS_URL").ok().filter(|s| !s.is_empty());
+        config.redis_url = std::env::var("TEST_REDIS_URL")
+            .ok()
+            .filter(|s| !s.is_empty());
         tune(&mut config);
         let state = cairn::app::prepare(config).await.expect("prepare the app");
         let app = cairn::app::build_app(state.clone());
-        TestApp { app, state, admin_key, database_url, _dir: dir, drop_db }
+        TestApp {
+            app,
+            state,
+            admin_key,
+            database_url,
+            _dir: dir,
+            drop_db,
+        }
     }
 
-    pub async fn request(&self, method: Method, path: &str, key: Option<&str>, body: Option<Value>) -> TestResponse {
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<Value>,
+    ) -> TestResponse {
         let mut req = Request::builder()
             .method(method)
             .uri(path)
@@ -91,7 +116,9 @@ impl TestApp {
         if let Some(key) = key {
             req = req.header("Authorization", key);
         }
-        let body = body.map(|b| Body::from(b.to_string())).unwrap_or_else(Body::empty);
+        let body = body
+            .map(|b| Body::from(b.to_string()))
+            .unwrap_or_else(Body::empty);
         self.send(req.body(body).unwrap()).await
     }
 
@@ -102,7 +129,12 @@ impl TestApp {
         let bytes = resp.into_body().collect().await.expect("body").to_bytes();
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        TestResponse { status, headers, text, json }
+        TestResponse {
+            status,
+            headers,
+            text,
+            json,
+        }
     }
 
     pub async fn get(&self, path: &str, key: &str) -> TestResponse {
@@ -110,7 +142,8 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, key: &str, body: Value) -> TestResponse {
-        self.request(Method::POST, path, Some(key), Some(body)).await
+        self.request(Method::POST, path, Some(key), Some(body))
+            .await
     }
 
     pub async fn admin_get(&self, path: &str) -> TestResponse {
@@ -123,9 +156,18 @@ impl TestApp {
 
     /// Creates an organisation through the API; returns its id.
     pub async fn add_org(&self, name: &str) -> i64 {
-        let r = self.admin_post("/admin/organisations/add", serde_json::json!({ "name": name })).await;
+        let r = self
+            .admin_post(
+                "/admin/organisations/add",
+                serde_json::json!({ "name": name }),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-        r.json["Organisation"]["id"].as_str().unwrap().parse().unwrap()
+        r.json["Organisation"]["id"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap()
     }
 
     /// Creates a user through the API; returns (user id, API key).
@@ -147,7 +189,11 @@ impl TestApp {
         self.state
             .db
             .ex()
-            .fetch_i64(Query::select().expr(Func::count(Expr::col(Asterisk))).from(table))
+            .fetch_i64(
+                Query::select()
+                    .expr(Func::count(Expr::col(Asterisk)))
+                    .from(table),
+            )
             .await
             .unwrap()
             .unwrap()
@@ -156,18 +202,27 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        let Some((admin, name)) = self.drop_db.take() else { return };
+        let Some((admin, name)) = self.drop_db.take() else {
+            return;
+        };
         let pg = admin.starts_with("postgres");
         // The test's runtime is shutting down; drop the database from a runtime of our own.
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
             rt.block_on(async {
                 let sql = if pg {
                     format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")
                 } else {
                     format!("DROP DATABASE IF EXISTS {name}")
                 };
-                let _ = tokio::time::timeout(std::time::Duration::from_secs(20), admin_statement(&admin, sql)).await;
+                let _ = tokio::time::timeout(
+                    std::time::Duration::from_secs(20),
+                    admin_statement(&admin, sql),
+                )
+                .await;
             });
         })
         .join();
@@ -211,4 +266,3 @@ pub fn assert_same_shape(ours: &Value, misp: &Value, path: &str) {
         ),
     }
 }
-
