@@ -293,3 +293,26 @@ async fn org_admins_manage_only_their_own_org() {
     let r = app.get(&format!("/users/view/{c_user}"), &b_user_key).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn echoing_a_read_user_back_changes_only_what_changed() {
+    let app = TestApp::spawn().await;
+    let org = app.add_org("OrgB").await;
+    let r = app.admin_post("/admin/users/add", json!({"email": "user@orgb.test", "org_id": org.to_string(), "password": "First-Passw0rd!"})).await;
+    let mut user = r.json["User"].clone();
+    let id = user["id"].as_str().unwrap().to_string();
+    user["contactalert"] = json!(true);
+    let r = app
+        .admin_post(&format!("/admin/users/edit/{id}"), json!({ "User": user }))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json["User"]["contactalert"], true);
+    let stored = cairn::users::store::find(app.state.db.ex(), id.parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        cairn::auth::verify_password("First-Passw0rd!", stored.password.as_deref().unwrap()),
+        "the masked password is not a new password"
+    );
+}

@@ -15,6 +15,7 @@ use hmac::{Hmac, Mac};
 use rand::Rng;
 use rand::distributions::Alphanumeric;
 use sha2::Sha256;
+use subtle::ConstantTimeEq;
 
 use crate::app::AppState;
 use crate::error::{AUTH_FAILED, AppError};
@@ -178,6 +179,11 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<CurrentUser, Ap
         else {
             continue;
         };
+        // The index lookup already matched; the constant-time re-check keeps the decision
+        // itself free of timing differences whatever the database's comparison does.
+        if !bool::from(auth_key.key_hash.as_bytes().ct_eq(hash.as_bytes())) {
+            continue;
+        }
         let now = crate::wire::now();
         if auth_key.expiration != 0 && auth_key.expiration <= now {
             return Err(AppError::Forbidden("Auth key is expired".into()));

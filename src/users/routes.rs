@@ -238,7 +238,10 @@ async fn read_fields(
         }
         fields.push(("role_id", role.id.into()));
     }
-    let password = input.str("password").filter(|p| !p.is_empty());
+    // A masked password echoed back from a read ("*****") means "unchanged".
+    let password = input
+        .str("password")
+        .filter(|p| !p.is_empty() && !p.chars().all(|c| c == '*'));
     if let Some(problem) = password.as_deref().and_then(crate::auth::password_problem) {
         input.error("password", problem);
     }
