@@ -103,6 +103,7 @@ fn routes() -> Router<AppState> {
             remove(orgs::routes::delete),
         )
         .route("/users/view/{id}", read(users::routes::view))
+        .route("/users/edit/{id}", write(users::routes::edit_self))
         .route("/admin/users/index", read(users::routes::admin_index))
         .route("/admin/users/view/{id}", read(users::routes::admin_view))
         .route("/admin/users/add", write(users::routes::admin_add))

@@ -1,5 +1,7 @@
 //! Cairn: a self-hosted threat-intelligence sharing server, wire-compatible with MISP.
 
+/// Access control: distribution and sharing groups, as functions and as SQL.
+pub mod acl;
 /// The application: state, route table, middleware, serving.
 pub mod app;
 /// API keys and password authentication, the current-user extractor.
@@ -22,6 +24,8 @@ pub mod orgs;
 pub mod roles;
 /// The version handshake and this instance's identity.
 pub mod servers;
+/// Tags and their links to events and attributes.
+pub mod tags;
 /// The attribute type registry.
 pub mod types;
 /// Users.

@@ -250,3 +250,18 @@ async fn only_site_admins_manage_organisations() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn ajax_clients_get_the_short_authentication_message() {
+    let app = TestApp::spawn().await;
+    let req = axum::http::Request::get("/servers/getVersion")
+        .header("Authorization", "a".repeat(40))
+        .header("X-Requested-With", "XMLHttpRequest")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let r = app.send(req).await;
+    assert_eq!(
+        (r.status, r.json["message"].as_str()),
+        (StatusCode::FORBIDDEN, Some("Authentication failed."))
+    );
+}

@@ -316,3 +316,35 @@ async fn echoing_a_read_user_back_changes_only_what_changed() {
         "the masked password is not a new password"
     );
 }
+
+#[tokio::test]
+async fn users_edit_their_own_settings_only() {
+    let app = TestApp::spawn().await;
+    let org = app.add_org("OrgB").await;
+    let (id, key) = app.add_user("user@orgb.test", org, 3).await;
+    let (other, _) = app.add_user("other@orgb.test", org, 3).await;
+    let r = app.post(&format!("/users/edit/{id}"), &key, json!({"autoalert": true, "role_id": "1", "org_id": "1", "password": "My-own-passw0rd"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json["User"]["autoalert"], true);
+    assert_eq!(
+        r.json["User"]["role_id"], "3",
+        "a user cannot promote themselves"
+    );
+    assert_eq!(r.json["User"]["org_id"], org.to_string());
+    assert_eq!(
+        r.json["User"]["change_pw"], false,
+        "they chose this password themselves"
+    );
+    let r = app
+        .post(
+            &format!("/users/edit/{other}"),
+            &key,
+            json!({"autoalert": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = app
+        .post("/users/edit/me", &key, json!({"password": "weak"}))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}

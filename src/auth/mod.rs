@@ -171,7 +171,18 @@ fn ip_allowed(allowed_ips: &str, ip: Option<IpAddr>) -> bool {
 }
 
 async fn authenticate(parts: &Parts, state: &AppState) -> Result<CurrentUser, AppError> {
-    let fail = || AppError::Forbidden(AUTH_FAILED.into());
+    // Browser scripts get MISP's short message, API clients the long one.
+    let ajax = parts
+        .headers
+        .get("x-requested-with")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"XMLHttpRequest"));
+    let fail = || {
+        AppError::Forbidden(if ajax {
+            "Authentication failed.".into()
+        } else {
+            AUTH_FAILED.into()
+        })
+    };
     for key in presented_keys(parts) {
         let hash = key_hash(&state.secret, &key);
         let Some((auth_key, user)) =

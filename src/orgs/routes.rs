@@ -251,6 +251,15 @@ pub async fn delete(
             errors: "The organisation still has users: delete them or move them to another organisation first.".into(),
         });
     }
+    if store::has_data(tx.ex(), org.id).await? {
+        return Err(AppError::Invalid {
+            title: title.into(),
+            errors:
+                "The organisation owns or created events or sharing groups: it cannot be deleted."
+                    .into(),
+        });
+    }
+    // Memberships in other organisations' sharing groups go with it.
     store::delete(tx.ex(), org.id).await?;
     tx.commit().await?;
     Ok(wire::saved(

@@ -130,3 +130,23 @@ pub async fn user_count(ex: Exec<'_>, org_id: i64) -> sqlx::Result<i64> {
         .to_owned();
     Ok(ex.fetch_i64(&q).await?.unwrap_or(0))
 }
+
+/// True when events or sharing groups still refer to the organisation (it cannot be deleted).
+pub async fn has_data(mut ex: Exec<'_>, org_id: i64) -> sqlx::Result<bool> {
+    let events = Query::select()
+        .expr(Func::count(Expr::col(Asterisk)))
+        .from("events")
+        .cond_where(
+            Cond::any()
+                .add(Expr::col("org_id").eq(org_id))
+                .add(Expr::col("orgc_id").eq(org_id)),
+        )
+        .to_owned();
+    let groups = Query::select()
+        .expr(Func::count(Expr::col(Asterisk)))
+        .from("sharing_groups")
+        .and_where(Expr::col("org_id").eq(org_id))
+        .to_owned();
+    Ok(ex.re().fetch_i64(&events).await?.unwrap_or(0) > 0
+        || ex.fetch_i64(&groups).await?.unwrap_or(0) > 0)
+}

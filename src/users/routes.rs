@@ -391,3 +391,56 @@ pub async fn admin_delete(
     store::delete(state.db.ex(), target.id).await?;
     Ok(wire::saved("User deleted.", &url.original, Some(target.id)))
 }
+
+/// `/users/edit/{id|me}`: a user edits their own settings and password (never their role,
+/// organisation or state; those fields, echoed back by PyMISP, are ignored).
+pub async fn edit_self(
+    State(state): State<AppState>,
+    actor: Arc<CurrentUser>,
+    Path(id): Path<String>,
+    body: Body,
+) -> AppResult<Response> {
+    if id != "me" && id != actor.user.id.to_string() {
+        return Err(AppError::not_found(INVALID));
+    }
+    let mut input = Input::new(body.object("User")?);
+    input.reject_unknown(super::WIRE_FIELDS);
+    let mut fields: Fields = Vec::new();
+    for key in [
+        "autoalert",
+        "contactalert",
+        "notification_daily",
+        "notification_weekly",
+        "notification_monthly",
+    ] {
+        if let Some(v) = input.bool(key) {
+            fields.push((key, v.into()));
+        }
+    }
+    for key in ["gpgkey", "certif_public"] {
+        if let Some(v) = input.str(key) {
+            fields.push((key, v.into()));
+        }
+    }
+    let password = input
+        .str("password")
+        .filter(|p| !p.is_empty() && !p.chars().all(|c| c == '*'));
+    if let Some(problem) = password.as_deref().and_then(crate::auth::password_problem) {
+        input.error("password", problem);
+    }
+    input.finish("Could not edit User")?;
+    let now = wire::now();
+    if let Some(p) = password {
+        fields.push((
+            "password",
+            crate::auth::hash_password_async(p).await?.into(),
+        ));
+        fields.extend([("last_pw_change", now.into()), ("change_pw", false.into())]);
+    }
+    fields.push(("date_modified", now.into()));
+    store::update(state.db.ex(), actor.user.id, fields).await?;
+    let user = store::find(state.db.ex(), actor.user.id)
+        .await?
+        .ok_or_else(|| AppError::not_found(INVALID))?;
+    Ok(wire::json(&json!({ "User": user.wire(Shape::Saved) })))
+}
