@@ -23,7 +23,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::error::{AppError, ErrorMark};
 use crate::wire::MispUrl;
-use crate::{auth_keys, orgs, roles, servers, types, users};
+use crate::{auth_keys, events, orgs, roles, servers, types, users};
 
 /// What every handler can reach. Cheap to clone: pools and `Arc`s.
 #[derive(Clone)]
@@ -86,6 +86,15 @@ async fn not_found() -> AppError {
 fn routes() -> Router<AppState> {
     Router::new()
         .route("/servers/getversion", read(servers::routes::get_version))
+        .route("/events/add", write(events::routes::add))
+        .route("/events/view/{id}", read(events::routes::view))
+        .route(
+            "/events/index",
+            get(events::routes::index).post(events::routes::index),
+        )
+        .route("/events/delete/{id}", remove(events::routes::delete))
+        .route("/events/publish/{id}", write(events::routes::publish))
+        .route("/events/unpublish/{id}", write(events::routes::unpublish))
         .route(
             "/servers/getpymispversion",
             read(servers::routes::get_pymisp_version),
@@ -136,13 +145,20 @@ async fn render_errors(req: Request, next: Next) -> Response {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
-    match resp.extensions().get::<ErrorMark>() {
+    let mut rendered = match resp.extensions().get::<ErrorMark>() {
         Some(mark) => crate::error::error_response(status, Some(mark), &url),
         None if (status.is_client_error() || status.is_server_error()) && !is_json => {
             crate::error::error_response(status, None, &url)
         }
-        None => resp,
+        None => return resp,
+    };
+    // Keep what the handler said besides the body (a `Location`, rate-limit headers...).
+    for (name, value) in resp.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            rendered.headers_mut().insert(name.clone(), value.clone());
+        }
     }
+    rendered
 }
 
 fn request_span(req: &Request) -> tracing::Span {

@@ -4,6 +4,8 @@
 pub mod acl;
 /// The application: state, route table, middleware, serving.
 pub mod app;
+/// Attributes: the indicators of an event.
+pub mod attributes;
 /// API keys and password authentication, the current-user extractor.
 pub mod auth;
 /// API key management endpoints and storage.
@@ -18,6 +20,8 @@ pub mod config;
 pub mod db;
 /// The one error type and MISP's error bodies.
 pub mod error;
+/// Events: add, view, index, publish, delete.
+pub mod events;
 /// Organisations.
 pub mod orgs;
 /// Roles and their permissions.

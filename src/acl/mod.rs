@@ -123,6 +123,22 @@ impl Viewer {
     }
 }
 
+/// The viewer for an authenticated user: one query for its organisation's sharing groups.
+pub async fn viewer(db: &crate::db::Db, user: &crate::auth::CurrentUser) -> sqlx::Result<Viewer> {
+    let site_admin = user.site_admin();
+    let sg_ids = if site_admin {
+        Vec::new()
+    } else {
+        store::sg_ids(db.ex(), user.user.org_id).await?
+    };
+    Ok(Viewer {
+        user_id: user.user.id,
+        org_id: user.user.org_id,
+        site_admin,
+        sg_ids,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -34,3 +34,14 @@ pub async fn sg_ids(ex: Exec<'_>, org_id: i64) -> sqlx::Result<Vec<i64>> {
     ids.dedup();
     Ok(ids)
 }
+
+/// True when the sharing group exists and is active (selectable for new data).
+pub async fn sharing_group_usable(ex: Exec<'_>, id: i64) -> sqlx::Result<bool> {
+    let q = Query::select()
+        .column("id")
+        .from("sharing_groups")
+        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("active").eq(true))
+        .to_owned();
+    Ok(ex.fetch_i64(&q).await?.is_some())
+}

@@ -32,6 +32,8 @@ pub struct Tag {
 /// `local` flag and `relationship_type`.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AttachedTag {
+    /// The id of the link row (`event_tags.id` / `attribute_tags.id`).
+    pub link_id: i64,
     pub target_id: i64,
     pub local: bool,
     pub relationship_type: Option<String>,

@@ -132,6 +132,10 @@ pub async fn attach_to_attributes(
 fn attached(link_table: &'static str, target: &'static str) -> sea_query::SelectStatement {
     Query::select()
         .expr_as(
+            Expr::col((Alias::new("l"), Alias::new("id"))),
+            Alias::new("link_id"),
+        )
+        .expr_as(
             Expr::col((Alias::new("l"), Alias::new(target))),
             Alias::new("target_id"),
         )

@@ -10,11 +10,13 @@
 mod describe;
 mod registry;
 pub mod routes;
+pub mod validate;
 
 pub use describe::describe_types_json;
 pub use registry::{
     TypeDef, categories, category_allows, is_category, lookup, types, types_of_category,
 };
+pub use validate::{CategoryError, Normalised, check_category, is_composite, normalise};
 
 #[cfg(test)]
 mod tests {

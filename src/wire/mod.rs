@@ -102,3 +102,51 @@ impl IdRef {
         is_uuid(s).then(|| IdRef::Uuid(s.to_ascii_lowercase()))
     }
 }
+
+/// One bound of a MISP time filter (spec/api.md 1.7): epoch seconds (integer, string or
+/// float), a relative `<n>d|h|m|s` delta, or a date/time string. Unparseable input gives
+/// "now + 1s" so the filter matches nothing, as MISP does (never an error).
+pub fn time_bound(v: &serde_json::Value) -> i64 {
+    let now = now();
+    let text = match v {
+        serde_json::Value::Number(n) => return n.as_f64().map_or(now + 1, |f| f as i64),
+        serde_json::Value::String(s) => s.trim(),
+        _ => return now + 1,
+    };
+    if let Ok(f) = text.parse::<f64>() {
+        return f as i64;
+    }
+    if let Some(unit) = text.chars().last().and_then(|c| match c {
+        'd' => Some(86_400),
+        'h' => Some(3_600),
+        'm' => Some(60),
+        's' => Some(1),
+        _ => None,
+    }) && let Ok(n) = text[..text.len() - 1].parse::<i64>()
+    {
+        return now - n * unit;
+    }
+    for fmt in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"] {
+        if let Ok(d) = chrono::NaiveDateTime::parse_from_str(text, fmt) {
+            return d.and_utc().timestamp();
+        }
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return d
+            .and_hms_opt(0, 0, 0)
+            .map_or(now + 1, |d| d.and_utc().timestamp());
+    }
+    now + 1
+}
+
+/// A time filter as an inclusive `(from, to)` range: one value means "from then on", a
+/// two-element list a closed range (swapped when reversed).
+pub fn time_range(v: &serde_json::Value) -> (i64, i64) {
+    match v.as_array().map(Vec::as_slice) {
+        Some([a, b]) => {
+            let (a, b) = (time_bound(a), time_bound(b));
+            (a.min(b), a.max(b))
+        }
+        _ => (time_bound(v), i64::MAX),
+    }
+}

@@ -1,0 +1,330 @@
+//! Events through the API: add, view, index, delete, publish, with MISP's shapes and errors.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use common::{TestApp, assert_same_shape, golden};
+use serde_json::{Value, json};
+
+fn capture_request(prefix: &str) -> Value {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/misp-golden");
+    let entry = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .find(|e| e.file_name().to_string_lossy().starts_with(prefix))
+        .unwrap();
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(entry.path()).unwrap()).unwrap();
+    v["request"]["body"].clone()
+}
+
+#[tokio::test]
+async fn add_and_view_the_golden_event() {
+    let app = TestApp::spawn().await;
+    let body = capture_request("017-");
+    let r = app.admin_post("/events/add", body.clone()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let misp = golden("017-");
+    assert_same_shape(&r.json, &misp, "event add");
+    let e = &r.json["Event"];
+    assert_eq!(e["info"], body["info"]);
+    assert_eq!(e["uuid"], body["uuid"]);
+    assert_eq!(e["distribution"], "1");
+    assert_eq!(e["threat_level_id"], "2");
+    assert_eq!(e["analysis"], "1");
+    assert_eq!(e["published"], false);
+    assert_eq!(e["attribute_count"], "9");
+    let values: Vec<&str> = e["Attribute"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["value"].as_str().unwrap())
+        .collect();
+    let expected: Vec<&str> = misp["Event"]["Attribute"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(values, expected);
+    assert_eq!(e["Attribute"][0]["distribution"], "5");
+    assert_eq!(e["Attribute"][0]["comment"], "C2 server");
+    assert_eq!(e["Tag"][0]["name"], "tlp:green");
+    assert_eq!(e["Tag"][0]["local"], false);
+    let id = e["id"].as_str().unwrap().to_string();
+    for path in [
+        format!("/events/view/{id}"),
+        format!("/events/view/{}", body["uuid"].as_str().unwrap()),
+        format!("/events/{id}"),
+    ] {
+        let v = app.admin_get(&path).await;
+        assert_eq!(v.status, StatusCode::OK, "{path}");
+        assert_same_shape(&v.json, &golden("018-"), "event view");
+        assert_eq!(v.json["Event"]["Attribute"], e["Attribute"]);
+    }
+    // The same uuid again: MISP's 404 with the existing event's location.
+    let r = app.admin_post("/events/add", body).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(r.json["message"], golden("026-")["message"]);
+    assert!(
+        r.headers["location"]
+            .to_str()
+            .unwrap()
+            .ends_with(&format!("/events/{id}"))
+    );
+}
+
+#[tokio::test]
+async fn event_validation_errors() {
+    let app = TestApp::spawn().await;
+    let before = app.count("events").await;
+    let r = app.admin_post("/events/add", capture_request("135-")).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.json, golden("135-"));
+    for (body, field) in [
+        (json!({"info": "x", "date": "yesterday"}), "date"),
+        (
+            json!({"info": "x", "threat_level_id": "9"}),
+            "threat_level_id",
+        ),
+        (json!({"info": "x", "analysis": "7"}), "analysis"),
+        (json!({"info": "x", "distribution": "5"}), "distribution"),
+        (json!({"info": "x", "uuid": "nope"}), "uuid"),
+    ] {
+        let r = app.admin_post("/events/add", body.clone()).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{body}");
+        assert!(
+            r.json["errors"]["Event"][field].is_array(),
+            "{body}: {}",
+            r.text
+        );
+    }
+    let r = app
+        .admin_post(
+            "/events/add",
+            json!({"info": "x", "distribution": 4, "sharing_group_id": 77}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json["message"].as_str()),
+        (
+            StatusCode::METHOD_NOT_ALLOWED,
+            Some("Invalid Sharing Group or not authorised.")
+        )
+    );
+    let r = app
+        .admin_post("/events/add", json!({"info": "empty", "published": true}))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.count("events").await, before);
+    // Invalid attributes are skipped; the event is created with the valid ones.
+    let r = app.admin_post("/events/add", json!({"info": "x", "Attribute": [
+        {"type": "ip-dst", "value": "999.1.1.1"}, {"type": "ip-dst", "value": "192.0.2.1"}, {"type": "nonsense", "value": "a"}]})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json["Event"]["attribute_count"], "1");
+}
+
+#[tokio::test]
+async fn view_head_and_missing_events() {
+    let app = TestApp::spawn().await;
+    let r = app.admin_get("/events/view/999999").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(r.json, golden("027-"));
+    let id = app
+        .admin_post("/events/add", json!({"info": "head"}))
+        .await
+        .json["Event"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let head = |path: String| {
+        Request::head(path)
+            .header("Authorization", app.admin_key.clone())
+            .body(Body::empty())
+            .unwrap()
+    };
+    assert_eq!(
+        app.send(head(format!("/events/view/{id}"))).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.send(head("/events/view/999999".into())).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.admin_get("/events/view/not-an-id").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn index_filters_and_paging() {
+    let app = TestApp::spawn().await;
+    for (info, published) in [
+        ("alpha phishing", false),
+        ("beta ransomware", false),
+        ("gamma phishing", false),
+    ] {
+        let r = app.admin_post("/events/add", json!({"info": info, "Attribute": [{"type": "text", "value": info}], "Tag": [{"name": format!("t:{}", &info[..1])}]})).await;
+        assert_eq!(r.status, StatusCode::OK);
+        if published {
+            unreachable!();
+        }
+    }
+    let r = app.admin_get("/events/index").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_same_shape(&r.json, &golden("021-"), "index");
+    assert_eq!(r.json.as_array().unwrap().len(), 3);
+    assert_eq!(r.headers["x-result-count"], "3");
+    let infos = |r: &common::TestResponse| -> Vec<String> {
+        r.json
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["info"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let r = app
+        .admin_post("/events/index", json!({"eventinfo": "phishing"}))
+        .await;
+    assert_eq!(infos(&r), ["alpha phishing", "gamma phishing"]);
+    let r = app
+        .admin_post("/events/index", json!({"searcheventinfo": "!phishing"}))
+        .await;
+    assert_eq!(infos(&r), ["beta ransomware"]);
+    let r = app
+        .admin_post("/events/index", json!({"tags": ["t:b"]}))
+        .await;
+    assert_eq!(infos(&r), ["beta ransomware"]);
+    let r = app
+        .admin_post("/events/index", json!({"tags": ["!t:b"]}))
+        .await;
+    assert_eq!(infos(&r).len(), 2);
+    let r = app
+        .admin_post(
+            "/events/index",
+            json!({"sort": "info", "direction": "desc", "limit": 2, "page": 1}),
+        )
+        .await;
+    assert_eq!(infos(&r), ["gamma phishing", "beta ransomware"]);
+    assert_eq!(r.headers["x-result-count"], "3");
+    let r = app
+        .admin_get("/events/index/sort:info/direction:asc/limit:1/page:3")
+        .await;
+    assert_eq!(infos(&r), ["gamma phishing"]);
+    // A sort column that is not whitelisted is ignored, never put into SQL.
+    let r = app
+        .admin_post(
+            "/events/index",
+            json!({"sort": "id; DROP TABLE events", "limit": 1}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(app.count("events").await, 3);
+    let r = app
+        .admin_post("/events/index", json!({"published": true}))
+        .await;
+    assert!(r.json.as_array().unwrap().is_empty());
+    let r = app
+        .admin_post("/events/index", json!({"timestamp": "5x"}))
+        .await;
+    assert!(
+        r.json.as_array().unwrap().is_empty(),
+        "an unparseable time filter matches nothing"
+    );
+    let r = app
+        .admin_post("/events/index", json!({"timestamp": "1d", "minimal": true}))
+        .await;
+    assert_eq!(r.json.as_array().unwrap().len(), 3);
+    assert_eq!(
+        r.json[0].as_object().unwrap().keys().collect::<Vec<_>>(),
+        [
+            "id",
+            "timestamp",
+            "sighting_timestamp",
+            "published",
+            "uuid",
+            "orgc_uuid"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn publish_unpublish_and_delete() {
+    let app = TestApp::spawn().await;
+    let org = app.add_org("OrgB").await;
+    let (_, user) = app.add_user("user@orgb.test", org, 3).await;
+    let (_, publisher) = app.add_user("publisher@orgb.test", org, 4).await;
+    let r = app.post("/events/add", &user, json!({"info": "B", "distribution": 3, "Attribute": [{"type": "domain", "value": "example.com"}]})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let id = r.json["Event"]["id"].as_str().unwrap().to_string();
+    assert_eq!(r.json["Event"]["orgc_id"], org.to_string());
+    let r = app
+        .post(&format!("/events/publish/{id}"), &user, json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.json["message"], golden("138-")["message"]);
+    let r = app
+        .request(
+            Method::POST,
+            &format!("/events/publish/{id}"),
+            Some(&publisher),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json["message"], "Event published without alerts");
+    let v = app.get(&format!("/events/view/{id}"), &user).await;
+    assert_eq!(v.json["Event"]["published"], true);
+    assert_ne!(v.json["Event"]["publish_timestamp"], "0");
+    // The site admin's org did not create the event, but the site admin may publish anything;
+    // a publisher of another org may not.
+    let c = app.add_org("OrgC").await;
+    let (_, c_pub) = app.add_user("publisher@orgc.test", c, 4).await;
+    assert_eq!(
+        app.post(&format!("/events/publish/{id}"), &c_pub, json!({}))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let r = app
+        .post(&format!("/events/unpublish/{id}"), &user, json!({}))
+        .await;
+    assert_eq!(r.json["message"], "Event unpublished.");
+    assert_eq!(
+        app.get(&format!("/events/view/{id}"), &user).await.json["Event"]["published"],
+        false
+    );
+    // Another org cannot delete it; the owner can, once; the uuid is then blocked.
+    let r = app
+        .post(&format!("/events/delete/{id}"), &c_pub, json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let uuid = v.json["Event"]["uuid"].as_str().unwrap().to_string();
+    let r = app
+        .request(
+            Method::DELETE,
+            &format!("/events/delete/{id}"),
+            Some(&user),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_same_shape(&r.json, &golden("031-"), "delete");
+    assert_eq!(r.json["message"], "Event deleted.");
+    let r = app
+        .post(&format!("/events/delete/{id}"), &user, json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.json["errors"], "Event was not deleted.");
+    assert_eq!(
+        app.count("attributes").await,
+        0,
+        "children go with the event"
+    );
+    let r = app
+        .post("/events/add", &user, json!({"info": "again", "uuid": uuid}))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.json["message"], "Event blocked by event blocklist.");
+}
