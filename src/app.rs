@@ -122,6 +122,11 @@ fn routes() -> Router<AppState> {
             remove(users::routes::admin_delete),
         )
         .route("/roles/index", read(roles::routes::index))
+        // routes: attributes
+        // routes: objects
+        // routes: tags
+        // routes: sharing_groups
+        // routes: event_reports
         .route("/auth_keys/add/{user}", write(auth_keys::routes::add))
         .route("/auth_keys/index", read(auth_keys::routes::index))
         .route("/auth_keys/view/{id}", read(auth_keys::routes::view))

@@ -22,10 +22,14 @@ pub mod db;
 pub mod error;
 /// Events: add, view, index, publish, delete.
 pub mod events;
+// modules: objects
 /// Organisations.
 pub mod orgs;
+// modules: event_reports
+
 /// Roles and their permissions.
 pub mod roles;
+// modules: sharing_groups
 /// The version handshake and this instance's identity.
 pub mod servers;
 /// Tags and their links to events and attributes.

@@ -43,6 +43,14 @@ impl Event {
     }
 }
 
+/// spec/model.md 3.7: site admin, the creator organisation with `perm_modify_org`, or the
+/// creating user with `perm_modify`.
+pub fn can_modify(user: &crate::auth::CurrentUser, e: &Event) -> bool {
+    user.site_admin()
+        || (user.role.perm_modify_org && e.orgc_id == user.user.org_id)
+        || (user.role.perm_modify && e.user_id == user.user.id)
+}
+
 /// The event fields in the order of MISP's event view (capture 018), without children.
 pub struct EventHead<'a>(pub &'a Event);
 

@@ -628,12 +628,6 @@ async fn modifiable_event(
     Ok((viewer, event))
 }
 
-fn can_modify(user: &CurrentUser, e: &Event) -> bool {
-    user.site_admin()
-        || (user.role.perm_modify_org && e.orgc_id == user.user.org_id)
-        || (user.role.perm_modify && e.user_id == user.user.id)
-}
-
 pub async fn delete(
     State(state): State<AppState>,
     user: Arc<CurrentUser>,
@@ -647,7 +641,7 @@ pub async fn delete(
     let (_, event) = modifiable_event(&state, &user, &key, INVALID)
         .await
         .map_err(|_| not_deleted())?;
-    if !can_modify(&user, &event) {
+    if !super::can_modify(&user, &event) {
         return Err(not_deleted());
     }
     let orgc = crate::orgs::store::find(state.db.ex(), &IdRef::Id(event.orgc_id))
@@ -675,7 +669,7 @@ async fn set_published(
     let allowed = if publish {
         user.site_admin() || (user.role.perm_publish && event.orgc_id == user.user.org_id)
     } else {
-        can_modify(user, &event)
+        super::can_modify(user, &event)
     };
     user.require(allowed)?;
     let mut fields: Fields = vec![("published", publish.into())];

@@ -254,3 +254,20 @@ pub async fn org_summaries(
     )
     .await
 }
+
+/// After any change to an event's content (spec/model.md 4.1, 4.3): the event's timestamp
+/// becomes `now`, it is unpublished, and its live attribute count is recomputed.
+pub async fn touch(mut ex: Exec<'_>, event_id: i64, now: i64) -> sqlx::Result<()> {
+    let count = crate::attributes::store::count_live(ex.re(), event_id).await?;
+    update(
+        ex,
+        event_id,
+        vec![
+            ("timestamp", now.into()),
+            ("published", false.into()),
+            ("attribute_count", count.into()),
+        ],
+    )
+    .await
+    .map(|_| ())
+}
