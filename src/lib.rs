@@ -22,16 +22,19 @@ pub mod db;
 pub mod error;
 /// Events: add, view, index, publish, delete.
 pub mod events;
-// modules: objects
+/// MISP objects and object references.
+pub mod objects;
 /// Organisations.
 pub mod orgs;
-// modules: event_reports
+/// Event reports: markdown documents attached to events.
+pub mod reports;
 
 /// Roles and their permissions.
 pub mod roles;
-// modules: sharing_groups
 /// The version handshake and this instance's identity.
 pub mod servers;
+/// Sharing groups: who data with distribution 4 is shared with.
+pub mod sharing_groups;
 /// Tags and their links to events and attributes.
 pub mod tags;
 /// The attribute type registry.

@@ -1,6 +1,6 @@
 //! The access-control matrix: for every event distribution (0-4), every element distribution
-//! (0-5), sharing-group membership, owner org, other org and site admin, exactly what each
-//! read path returns. Every later read path adds itself here.
+//! (0-5) on attributes, objects and reports, sharing-group membership, owner org, other org and
+//! site admin, exactly what each read path returns. Every later read path adds itself here.
 
 mod common;
 
@@ -8,38 +8,7 @@ use std::collections::BTreeSet;
 
 use axum::http::StatusCode;
 use common::TestApp;
-use serde_json::json;
-
-/// Adds a sharing group owned by `owner` with `members` (rows written directly until the
-/// sharing group endpoints exist).
-async fn sharing_group(app: &TestApp, owner: i64, members: &[i64]) -> i64 {
-    use sea_query::Query;
-    let now = cairn::wire::now();
-    let fields: cairn::db::Fields = vec![
-        ("uuid", cairn::wire::new_uuid().into()),
-        ("name", "Matrix SG".into()),
-        ("organisation_uuid", cairn::wire::new_uuid().into()),
-        ("org_id", owner.into()),
-        ("created", now.into()),
-        ("modified", now.into()),
-    ];
-    let id = app
-        .state
-        .db
-        .ex()
-        .insert(&cairn::db::insert_stmt("sharing_groups", fields))
-        .await
-        .unwrap();
-    for m in members {
-        let q = Query::insert()
-            .into_table("sharing_group_orgs")
-            .columns(["sharing_group_id", "org_id"])
-            .values_panic([id.into(), (*m).into()])
-            .to_owned();
-        app.state.db.ex().execute(&q).await.unwrap();
-    }
-    id
-}
+use serde_json::{Value, json};
 
 /// Who may see what, written out independently of `acl` as the oracle.
 fn expect_event(viewer: &str, dist: i64) -> bool {
@@ -48,31 +17,77 @@ fn expect_event(viewer: &str, dist: i64) -> bool {
         || (dist == 4 && viewer == "member")
 }
 
-fn expect_attribute(viewer: &str, dist: i64) -> bool {
+fn expect_element(viewer: &str, dist: i64) -> bool {
     matches!(viewer, "admin" | "owner")
         || matches!(dist, 1 | 2 | 3 | 5)
         || (dist == 4 && viewer == "member")
 }
 
+fn sg_of(d: i64, sg: i64) -> i64 {
+    if d == 4 { sg } else { 0 }
+}
+
+/// One event of distribution `dist` holding, for every element distribution d in 0-5, an
+/// attribute `e{dist}-a{d}`, an object `e{dist}-o{d}` (its attribute inherits) and a report
+/// `e{dist}-r{d}`.
+fn event_body(dist: i64, sg: i64) -> Value {
+    let attributes: Vec<Value> = (0..=5)
+        .map(|d| json!({"type": "text", "value": format!("e{dist}-a{d}"), "distribution": d, "sharing_group_id": sg_of(d, sg)}))
+        .collect();
+    let objects: Vec<Value> = (0..=5)
+        .map(|d| json!({"name": "file", "meta-category": "file", "distribution": d, "sharing_group_id": sg_of(d, sg),
+            "Attribute": [{"type": "filename", "object_relation": "filename", "value": format!("e{dist}-o{d}"), "distribution": 5}]}))
+        .collect();
+    let reports: Vec<Value> = (0..=5)
+        .map(|d| json!({"name": format!("e{dist}-r{d}"), "content": "x", "distribution": d, "sharing_group_id": sg_of(d, sg)}))
+        .collect();
+    json!({"info": format!("dist {dist}"), "distribution": dist, "sharing_group_id": sg_of(dist, sg),
+        "Attribute": attributes, "Object": objects, "EventReport": reports})
+}
+
+fn names(list: &Value, key: &str) -> BTreeSet<String> {
+    list.as_array().map_or_else(BTreeSet::new, |l| {
+        l.iter()
+            .map(|x| x[key].as_str().unwrap_or_default().to_string())
+            .collect()
+    })
+}
+
 #[tokio::test]
-async fn event_view_and_index_follow_distribution() {
+async fn every_read_path_follows_distribution() {
     let app = TestApp::spawn().await;
     let owner_org = app.add_org("Owner").await;
     let member_org = app.add_org("Member").await;
     let other_org = app.add_org("Other").await;
-    let (_, owner) = app.add_user("u@owner.test", owner_org, 3).await;
+    let (_, owner) = app.add_user("u@owner.test", owner_org, 2).await;
     let (_, member) = app.add_user("u@member.test", member_org, 3).await;
     let (_, other) = app.add_user("u@other.test", other_org, 3).await;
-    let sg = sharing_group(&app, owner_org, &[owner_org, member_org]).await;
+    let r = app
+        .post(
+            "/sharing_groups/add",
+            &owner,
+            json!({"name": "Matrix SG", "releasability": "matrix"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let sg: i64 = r.json["SharingGroup"]["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let r = app
+        .post(
+            &format!("/sharing_groups/addOrg/{sg}/{member_org}"),
+            &owner,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let mut events = Vec::new();
     for dist in 0..=4 {
-        let attributes: Vec<_> = (0..=5)
-            .map(|d| json!({"type": "text", "value": format!("e{dist}-a{d}"), "distribution": d, "sharing_group_id": if d == 4 { sg } else { 0 }}))
-            .collect();
-        let body = json!({"info": format!("dist {dist}"), "distribution": dist, "sharing_group_id": if dist == 4 { sg } else { 0 }, "Attribute": attributes});
-        let r = app.post("/events/add", &owner, body).await;
+        let r = app.post("/events/add", &owner, event_body(dist, sg)).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-        assert_eq!(r.json["Event"]["attribute_count"], "6");
+        assert_eq!(r.json["Event"]["attribute_count"], "12");
         events.push((dist, r.json["Event"]["id"].as_str().unwrap().to_string()));
     }
     let admin = app.admin_key.clone();
@@ -82,7 +97,9 @@ async fn event_view_and_index_follow_distribution() {
         ("member", &member),
         ("other", &other),
     ] {
-        let mut expected_index = BTreeSet::new();
+        let mut visible_events = BTreeSet::new();
+        let mut visible_attributes = BTreeSet::new();
+        let mut visible_reports = BTreeSet::new();
         for (dist, id) in &events {
             let r = app.get(&format!("/events/view/{id}"), key).await;
             if !expect_event(who, *dist) {
@@ -94,33 +111,61 @@ async fn event_view_and_index_follow_distribution() {
                 assert_eq!(r.json["message"], "Invalid event");
                 continue;
             }
-            expected_index.insert(id.clone());
             assert_eq!(r.status, StatusCode::OK, "{who} sees event dist {dist}");
-            let got: BTreeSet<String> = r.json["Event"]["Attribute"]
+            visible_events.insert(id.clone());
+            let want = |prefix: &str| -> BTreeSet<String> {
+                (0..=5)
+                    .filter(|d| expect_element(who, *d))
+                    .map(|d| format!("e{dist}-{prefix}{d}"))
+                    .collect()
+            };
+            let e = &r.json["Event"];
+            assert_eq!(
+                names(&e["Attribute"], "value"),
+                want("a"),
+                "attributes: {who}, event dist {dist}"
+            );
+            let objects: BTreeSet<String> = e["Object"]
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|a| a["value"].as_str().unwrap().to_string())
+                .map(|o| o["Attribute"][0]["value"].as_str().unwrap().to_string())
                 .collect();
-            let want: BTreeSet<String> = (0..=5)
-                .filter(|d| expect_attribute(who, *d))
-                .map(|d| format!("e{dist}-a{d}"))
-                .collect();
-            assert_eq!(got, want, "{who}, event dist {dist}");
+            assert_eq!(objects, want("o"), "objects: {who}, event dist {dist}");
+            assert_eq!(
+                names(&e["EventReport"], "name"),
+                want("r"),
+                "reports: {who}, event dist {dist}"
+            );
+            visible_attributes.extend(want("a"));
+            visible_attributes.extend(want("o"));
+            visible_reports.extend(want("r"));
         }
         let r = app.get("/events/index", key).await;
-        let listed: BTreeSet<String> = r
+        assert_eq!(
+            names(&r.json, "id"),
+            visible_events,
+            "events/index for {who}"
+        );
+        assert_eq!(
+            r.headers["x-result-count"],
+            visible_events.len().to_string().as_str(),
+            "count for {who}"
+        );
+        let r = app.get("/attributes/index/limit:1000", key).await;
+        assert_eq!(
+            names(&r.json, "value"),
+            visible_attributes,
+            "attributes/index for {who}"
+        );
+        let r = app.get("/event_reports/index", key).await;
+        let reports: BTreeSet<String> = r
             .json
             .as_array()
             .unwrap()
             .iter()
-            .map(|e| e["id"].as_str().unwrap().to_string())
+            .map(|x| x["EventReport"]["name"].as_str().unwrap().to_string())
             .collect();
-        assert_eq!(listed, expected_index, "index for {who}");
-        assert_eq!(
-            r.headers["x-result-count"],
-            expected_index.len().to_string().as_str(),
-            "count for {who}"
-        );
+        assert_eq!(reports, visible_reports, "event_reports/index for {who}");
     }
 }

@@ -328,3 +328,128 @@ async fn publish_unpublish_and_delete() {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(r.json["message"], "Event blocked by event blocklist.");
 }
+
+#[tokio::test]
+async fn edit_merges_as_misp_does() {
+    let app = TestApp::spawn().await;
+    let added = app.admin_post("/events/add", capture_request("017-")).await;
+    assert_eq!(added.status, StatusCode::OK, "{}", added.text);
+    let before = added.json["Event"].clone();
+    let uuid = before["uuid"].as_str().unwrap().to_string();
+    // PyMISP's partial edit (capture 020): new info, one new attribute, nothing else.
+    let r = app
+        .admin_post(&format!("/events/edit/{uuid}"), capture_request("020-"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_same_shape(&r.json, &golden("020-"), "edit");
+    let e = &r.json["Event"];
+    assert_eq!(e["info"], capture_request("020-")["info"]);
+    assert_eq!(
+        e["attribute_count"], "10",
+        "missing attributes are not deleted"
+    );
+    assert_eq!(
+        e["threat_level_id"], before["threat_level_id"],
+        "absent fields are kept"
+    );
+    assert_eq!(e["Attribute"].as_array().unwrap().len(), 10);
+    // An older event timestamp is refused; an attribute with an old timestamp is skipped.
+    let stale = json!({"timestamp": "1000", "info": "stale"});
+    let r = app.admin_post(&format!("/events/edit/{uuid}"), stale).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        r.json["errors"],
+        "Event could not be saved: Event in the request not newer than the local copy."
+    );
+    let first = &e["Attribute"][0];
+    let mut old = first.clone();
+    old["comment"] = json!("ignored");
+    let mut newer = e["Attribute"][1].clone();
+    newer["comment"] = json!("changed");
+    newer.as_object_mut().unwrap().remove("timestamp");
+    let r = app.admin_post(&format!("/events/edit/{uuid}"), json!({"Attribute": [old, newer], "published": true, "Tag": [{"name": "tlp:green", "deleted": true}, {"name": "new:tag"}]})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let attrs = r.json["Event"]["Attribute"].as_array().unwrap();
+    assert_eq!(attrs[0]["comment"], first["comment"], "not newer: skipped");
+    assert_eq!(attrs[1]["comment"], "changed");
+    assert_eq!(
+        r.json["Event"]["published"], true,
+        "published with perm_publish"
+    );
+    let names: Vec<&str> = r.json["Event"]["Tag"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["new:tag"]);
+    // Without `published`, an edit unpublishes.
+    let r = app
+        .admin_post(&format!("/events/edit/{uuid}"), json!({"info": "renamed"}))
+        .await;
+    assert_eq!(r.json["Event"]["published"], false);
+    // Bad fields are refused whole.
+    let r = app
+        .admin_post(
+            &format!("/events/edit/{uuid}"),
+            json!({"info": "x", "threat_level_id": "9"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.admin_get(&format!("/events/view/{uuid}")).await.json["Event"]["info"],
+        "renamed"
+    );
+}
+
+#[tokio::test]
+async fn edit_by_another_org_is_refused() {
+    let app = TestApp::spawn().await;
+    let b = app.add_org("OrgB").await;
+    let c = app.add_org("OrgC").await;
+    let (_, b_user) = app.add_user("user@orgb.test", b, 3).await;
+    let (_, c_user) = app.add_user("user@orgc.test", c, 3).await;
+    let id = app
+        .post(
+            "/events/add",
+            &b_user,
+            json!({"info": "B", "distribution": 3}),
+        )
+        .await
+        .json["Event"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let hidden = app
+        .post(
+            "/events/add",
+            &b_user,
+            json!({"info": "B0", "distribution": 0}),
+        )
+        .await
+        .json["Event"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = app
+        .post(
+            &format!("/events/edit/{id}"),
+            &c_user,
+            json!({"info": "hijack attempt"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.json["message"], golden("115-")["message"]);
+    let r = app
+        .post(
+            &format!("/events/edit/{hidden}"),
+            &c_user,
+            json!({"info": "hijack attempt"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get(&format!("/events/view/{id}"), &b_user).await.json["Event"]["info"],
+        "B"
+    );
+}

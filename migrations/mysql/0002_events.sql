@@ -138,7 +138,7 @@ CREATE TABLE event_reports (
     uuid CHAR(36) NOT NULL UNIQUE,
     event_id BIGINT NOT NULL,
     name VARCHAR(255) NOT NULL,
-    content TEXT,
+    content MEDIUMTEXT,
     distribution BIGINT NOT NULL DEFAULT 5,
     sharing_group_id BIGINT NOT NULL DEFAULT 0,
     timestamp BIGINT NOT NULL,

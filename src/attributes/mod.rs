@@ -1,6 +1,7 @@
 //! Attributes: the indicators (IPs, domains, hashes, ...) of an event, typed by the registry in
 //! `types`, stored split into value1/value2, emitted with MISP's field order and typing.
 
+pub mod routes;
 pub mod store;
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
@@ -147,6 +148,46 @@ impl Serialize for AttributeWire<'_> {
     }
 }
 
+/// How `attributes/view` and `attributes/edit` show one attribute (captures 046 and 048): the
+/// stored fields in MISP's column order without value1/value2, then `event_uuid` (view only) and
+/// `Tag` when the attribute is tagged.
+pub struct AttributeView<'a> {
+    pub attribute: &'a Attribute,
+    pub tags: &'a [AttachedTag],
+    pub event_uuid: Option<&'a str>,
+}
+
+impl Serialize for AttributeView<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let a = self.attribute;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("id", &a.id.to_string())?;
+        m.serialize_entry("event_id", &a.event_id.to_string())?;
+        m.serialize_entry("object_id", &a.object_id.to_string())?;
+        m.serialize_entry("object_relation", &a.object_relation)?;
+        m.serialize_entry("category", &a.category)?;
+        m.serialize_entry("type", &a.r#type)?;
+        m.serialize_entry("to_ids", &a.to_ids)?;
+        m.serialize_entry("uuid", &a.uuid)?;
+        m.serialize_entry("timestamp", &a.timestamp.to_string())?;
+        m.serialize_entry("distribution", &a.distribution.to_string())?;
+        m.serialize_entry("sharing_group_id", &a.sharing_group_id.to_string())?;
+        m.serialize_entry("comment", &a.comment)?;
+        m.serialize_entry("deleted", &a.deleted)?;
+        m.serialize_entry("disable_correlation", &a.disable_correlation)?;
+        m.serialize_entry("first_seen", &a.first_seen.map(format_seen))?;
+        m.serialize_entry("last_seen", &a.last_seen.map(format_seen))?;
+        m.serialize_entry("value", &a.value())?;
+        if let Some(uuid) = self.event_uuid {
+            m.serialize_entry("event_uuid", uuid)?;
+        }
+        if !self.tags.is_empty() {
+            m.serialize_entry("Tag", self.tags)?;
+        }
+        m.end()
+    }
+}
+
 /// A validated attribute ready to store (ids are assigned by the store).
 #[derive(Debug, Clone)]
 pub struct NewAttribute {
@@ -189,20 +230,15 @@ pub fn parse(map: Map<String, Value>) -> Result<NewAttribute, Value> {
     let mut out = None;
     if let (Some(t), Some(v)) = (type_name.as_deref(), raw_value.as_deref()) {
         match crate::types::lookup(t) {
-            None => input.error("type", "Options depend on the selected category."),
+            None => input.error("type", crate::types::validate::INVALID_TYPE),
             Some(def) => {
                 let cat = match crate::types::validate::check_category(t, category.as_deref()) {
                     Ok(c) => Some(c.to_string()),
-                    Err(msg) => {
-                        let field = if category
-                            .as_deref()
-                            .is_some_and(|c| !crate::types::is_category(c))
-                        {
-                            "category"
-                        } else {
-                            "type"
-                        };
-                        input.error(field, &msg.to_string());
+                    Err(err) => {
+                        // MISP files an unknown category under both `type` and `category`.
+                        for (field, message) in err.errors() {
+                            input.error(field, message);
+                        }
                         None
                     }
                 };

@@ -390,3 +390,45 @@ pub fn escape_like(s: &str) -> String {
     }
     out
 }
+
+impl Db {
+    /// Runs a SELECT and hands its rows over in chunks of `chunk` as they arrive, so a caller can
+    /// encode a result of any size without holding it (the big event view, exports). Stops
+    /// early when the receiver is dropped.
+    pub async fn stream_chunks<T: Row + 'static>(
+        &self,
+        stmt: &impl SqlxBinder,
+        chunk: usize,
+        tx: tokio::sync::mpsc::Sender<Vec<T>>,
+    ) -> sqlx::Result<()> {
+        use futures::TryStreamExt;
+        macro_rules! run {
+            ($pool:expr, $qb:expr) => {{
+                let (sql, values) = stmt.build_sqlx($qb);
+                let mut rows =
+                    sqlx::query_as_with::<_, T, _>(AssertSqlSafe(sql), values).fetch($pool);
+                let mut buf = Vec::with_capacity(chunk);
+                while let Some(row) = rows.try_next().await? {
+                    buf.push(row);
+                    if buf.len() == chunk
+                        && tx
+                            .send(std::mem::replace(&mut buf, Vec::with_capacity(chunk)))
+                            .await
+                            .is_err()
+                    {
+                        return Ok(());
+                    }
+                }
+                if !buf.is_empty() {
+                    let _ = tx.send(buf).await;
+                }
+                Ok(())
+            }};
+        }
+        match self {
+            Db::Sqlite(p) => run!(p, SqliteQueryBuilder),
+            Db::Postgres(p) => run!(p, PostgresQueryBuilder),
+            Db::Mysql(p) => run!(p, MysqlQueryBuilder),
+        }
+    }
+}

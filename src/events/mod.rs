@@ -1,8 +1,10 @@
 //! Events: the unit of sharing. An event carries attributes, objects, tags and reports; its
 //! distribution and sharing group decide who sees it (`acl`).
 
+pub mod edit;
 pub mod routes;
 pub mod store;
+pub mod view;
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 

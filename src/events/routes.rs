@@ -11,10 +11,11 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::store::{self, IndexFilter, Term};
-use super::{Event, EventHead, IndexRow};
+use super::view::ViewOptions;
+use super::{Event, IndexRow};
 use crate::acl::Viewer;
 use crate::app::AppState;
-use crate::attributes::{AttributeWire, NewAttribute};
+use crate::attributes::NewAttribute;
 use crate::auth::CurrentUser;
 use crate::db::Fields;
 use crate::error::{AppError, AppResult};
@@ -23,18 +24,18 @@ use crate::wire::{self, Body, IdRef, Input, MispUrl};
 const INVALID: &str = "Invalid event";
 
 /// Validated event-level fields of an add.
-struct NewEvent {
-    uuid: String,
-    info: String,
-    date: String,
-    threat_level_id: i64,
-    analysis: i64,
-    distribution: i64,
-    sharing_group_id: i64,
-    published: bool,
-    timestamp: Option<i64>,
-    disable_correlation: bool,
-    extends_uuid: String,
+pub(super) struct NewEvent {
+    pub(super) uuid: String,
+    pub(super) info: String,
+    pub(super) date: String,
+    pub(super) threat_level_id: i64,
+    pub(super) analysis: i64,
+    pub(super) distribution: i64,
+    pub(super) sharing_group_id: i64,
+    pub(super) published: bool,
+    pub(super) timestamp: Option<i64>,
+    pub(super) disable_correlation: bool,
+    pub(super) extends_uuid: String,
 }
 
 fn parse_analysis(input: &mut Input) -> Option<i64> {
@@ -55,7 +56,7 @@ fn parse_analysis(input: &mut Input) -> Option<i64> {
 }
 
 /// Event fields with MISP's rules and messages; errors come back as `{"Event": {...}}`.
-fn parse_event(map: &Map<String, Value>) -> Result<NewEvent, Value> {
+pub(super) fn parse_event(map: &Map<String, Value>) -> Result<NewEvent, Value> {
     let mut input = Input::new(map.clone());
     let info = input.str("info").unwrap_or_default();
     if info.is_empty() {
@@ -122,7 +123,7 @@ fn parse_event(map: &Map<String, Value>) -> Result<NewEvent, Value> {
 }
 
 /// The body of an add: bare, `{"Event": ...}`, or a re-imported `{"response": [...]}`.
-fn event_object(body: Body) -> AppResult<Map<String, Value>> {
+pub(super) fn event_object(body: Body) -> AppResult<Map<String, Value>> {
     let mut v = body.0;
     if let Some(resp) = v.get_mut("response").map(Value::take) {
         v = match resp {
@@ -131,6 +132,70 @@ fn event_object(body: Body) -> AppResult<Map<String, Value>> {
         };
     }
     Body(v).object("Event")
+}
+
+/// The elements nested in an event add, validated. Invalid ones are skipped (MISP creates the
+/// event with the rest); so are uuids already taken and sharing groups the user may not use.
+struct Children {
+    attributes: Vec<NewAttribute>,
+    objects: Vec<crate::objects::NewObject>,
+    reports: Vec<crate::reports::NewReport>,
+}
+
+async fn children(
+    state: &AppState,
+    viewer: &Viewer,
+    map: &Map<String, Value>,
+) -> AppResult<Children> {
+    let list = |key: &str| {
+        map.get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_object().cloned())
+    };
+    let sg_ok = |dist: i64, sg: i64| dist != 4 || viewer.site_admin || viewer.sg_ids.contains(&sg);
+    let mut skipped = 0usize;
+    let mut attributes: Vec<NewAttribute> = Vec::new();
+    for item in list("Attribute") {
+        match crate::attributes::parse(item) {
+            Ok(a) if sg_ok(a.distribution, a.sharing_group_id) => attributes.push(a),
+            _ => skipped += 1,
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    attributes.retain(|a| seen.insert(a.uuid.clone()));
+    let uuids: Vec<String> = attributes.iter().map(|a| a.uuid.clone()).collect();
+    let taken = crate::attributes::store::existing_uuids(state.db.ex(), &uuids).await?;
+    attributes.retain(|a| !taken.contains(&a.uuid));
+    let mut objects = Vec::new();
+    for item in list("Object") {
+        match crate::objects::parse(item) {
+            Ok(o) if o.sharing_group_ids().iter().all(|sg| sg_ok(4, *sg)) => objects.push(o),
+            _ => skipped += 1,
+        }
+    }
+    let mut reports = Vec::new();
+    for item in list("EventReport") {
+        match crate::reports::parse(item) {
+            Ok(r) if sg_ok(r.distribution, r.sharing_group_id) => reports.push(r),
+            _ => skipped += 1,
+        }
+    }
+    let uuids: Vec<String> = reports.iter().map(|r| r.uuid.clone()).collect();
+    let taken = crate::reports::store::existing_uuids(state.db.ex(), &uuids).await?;
+    reports.retain(|r| !taken.contains(&r.uuid));
+    if skipped > 0 {
+        tracing::info!(
+            skipped,
+            "elements of the new event failed validation and were skipped"
+        );
+    }
+    Ok(Children {
+        attributes,
+        objects,
+        reports,
+    })
 }
 
 pub async fn add(
@@ -172,45 +237,13 @@ pub async fn add(
             "Event blocked by event blocklist.".into(),
         ));
     }
-    // Invalid attributes are skipped, as MISP does; the event is still created.
-    let mut attributes: Vec<NewAttribute> = Vec::new();
-    let mut skipped = 0usize;
-    for item in map
-        .get("Attribute")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        match item.as_object().cloned().map(crate::attributes::parse) {
-            Some(Ok(a))
-                if a.distribution != 4
-                    || viewer.site_admin
-                    || viewer.sg_ids.contains(&a.sharing_group_id) =>
-            {
-                attributes.push(a)
-            }
-            _ => skipped += 1,
-        }
-    }
-    let mut seen = std::collections::HashSet::new();
-    attributes.retain(|a| seen.insert(a.uuid.clone()));
-    let taken = crate::attributes::store::existing_uuids(
-        state.db.ex(),
-        &attributes
-            .iter()
-            .map(|a| a.uuid.clone())
-            .collect::<Vec<_>>(),
-    )
-    .await?;
-    attributes.retain(|a| !taken.contains(&a.uuid));
-    if skipped > 0 {
-        tracing::info!(
-            skipped,
-            "attributes of the new event failed validation and were skipped"
-        );
-    }
+    let Children {
+        attributes,
+        objects,
+        reports,
+    } = children(&state, &viewer, &map).await?;
     let publish = new.published && user.role.perm_publish;
-    if publish && attributes.is_empty() {
+    if publish && attributes.is_empty() && objects.is_empty() && reports.is_empty() {
         return Err(AppError::Invalid {
             title: title.into(),
             errors: json!({"Event": "Received a published event that was empty. Event add process blocked."}),
@@ -242,6 +275,19 @@ pub async fn add(
     let mut tx = state.db.begin().await?;
     let event_id = store::insert(tx.ex(), fields).await?;
     let ids = crate::attributes::store::insert_many(tx.ex(), event_id, 0, &attributes, now).await?;
+    crate::reports::store::insert_many(tx.ex(), event_id, &reports, now).await?;
+    if !objects.is_empty() {
+        crate::objects::store::insert_objects_as(
+            tx.ex(),
+            event_id,
+            &objects,
+            now,
+            user.role.perm_tag_editor,
+        )
+        .await?;
+        let count = crate::attributes::store::count_live(tx.ex(), event_id).await?;
+        store::update(tx.ex(), event_id, vec![("attribute_count", count.into())]).await?;
+    }
     let mut requests = event_tags.clone();
     requests.extend(attributes.iter().flat_map(|a| a.tags.iter().cloned()));
     if !requests.is_empty() {
@@ -276,112 +322,13 @@ pub async fn add(
     let event = store::find(state.db.ex(), &IdRef::Id(event_id))
         .await?
         .ok_or_else(|| anyhow::anyhow!("event vanished"))?;
-    let metadata = url
-        .named("metadata")
-        .is_some_and(|v| v == "1" || v == "true");
-    Ok(wire::json(
-        &view_json(&state, &user, &viewer, &event, metadata).await?,
-    ))
-}
-
-/// The full `{"Event": {...}}` document as `viewer` may see it.
-pub async fn view_json(
-    state: &AppState,
-    user: &CurrentUser,
-    viewer: &Viewer,
-    event: &Event,
-    metadata: bool,
-) -> AppResult<Value> {
-    let orgs = store::org_summaries(state.db.ex(), &[event.org_id, event.orgc_id]).await?;
-    let summary = |id: i64| {
-        orgs.iter().find(|o| o.id == id).map_or(
-            Value::Null,
-            |o| json!({"id": o.id.to_string(), "name": o.name, "uuid": o.uuid, "local": o.local}),
-        )
+    let opts = ViewOptions {
+        metadata: url
+            .named("metadata")
+            .is_some_and(|v| v == "1" || v == "true"),
+        ..Default::default()
     };
-    let mut head = serde_json::Map::new();
-    {
-        let mut ser = MapCollector(&mut head);
-        EventHead(event)
-            .write(&mut ser)
-            .map_err(|e| AppError::Internal(e.into()))?;
-    }
-    let shows_creator =
-        user.site_admin() || (user.role.perm_audit && user.user.org_id == event.orgc_id);
-    if shows_creator
-        && let Some(creator) = crate::users::store::find(state.db.ex(), event.user_id).await?
-    {
-        head.insert("event_creator_email".into(), creator.email.into());
-    }
-    head.insert("Org".into(), summary(event.org_id));
-    head.insert("Orgc".into(), summary(event.orgc_id));
-    let acl = event.acl();
-    if !metadata {
-        let attrs = crate::attributes::store::of_event(state.db.ex(), event.id, false).await?;
-        let mut tags = crate::tags::store::of_event_attributes(state.db.ex(), event.id).await?;
-        let visible: Vec<Value> = attrs
-            .iter()
-            .filter(|a| viewer.can_see_element(&acl, a.acl(), None))
-            .map(|a| {
-                let t = tags.remove(&a.id).unwrap_or_default();
-                serde_json::to_value(AttributeWire {
-                    attribute: a,
-                    tags: &t,
-                    raw: false,
-                })
-                .unwrap_or_default()
-            })
-            .collect();
-        head.insert("Attribute".into(), visible.into());
-        head.insert("ShadowAttribute".into(), json!([]));
-    }
-    head.insert("RelatedEvent".into(), json!([]));
-    head.insert("Galaxy".into(), json!([]));
-    if !metadata {
-        head.insert("Object".into(), json!([]));
-        head.insert("EventReport".into(), json!([]));
-    }
-    head.insert("CryptographicKey".into(), json!([]));
-    let event_tags = crate::tags::store::of_event(state.db.ex(), event.id).await?;
-    if !event_tags.is_empty() {
-        head.insert(
-            "Tag".into(),
-            serde_json::to_value(&event_tags).map_err(|e| AppError::Internal(e.into()))?,
-        );
-    }
-    Ok(json!({ "Event": head }))
-}
-
-/// Lets `EventHead::write` fill a JSON map directly.
-struct MapCollector<'a>(&'a mut serde_json::Map<String, Value>);
-
-impl serde::ser::SerializeMap for MapCollector<'_> {
-    type Ok = ();
-    type Error = serde_json::Error;
-    fn serialize_key<T: ?Sized + serde::Serialize>(&mut self, _key: &T) -> Result<(), Self::Error> {
-        unreachable!("entries are written whole")
-    }
-    fn serialize_value<T: ?Sized + serde::Serialize>(
-        &mut self,
-        _value: &T,
-    ) -> Result<(), Self::Error> {
-        unreachable!("entries are written whole")
-    }
-    fn serialize_entry<K: ?Sized + serde::Serialize, V: ?Sized + serde::Serialize>(
-        &mut self,
-        key: &K,
-        value: &V,
-    ) -> Result<(), Self::Error> {
-        let key = serde_json::to_value(key)?
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        self.0.insert(key, serde_json::to_value(value)?);
-        Ok(())
-    }
-    fn end(self) -> Result<(), Self::Error> {
-        Ok(())
-    }
+    super::view::respond(state, &user, viewer, event, opts).await
 }
 
 /// An event the viewer may see, by id or uuid; anything else is `404 Invalid event`.
@@ -402,12 +349,29 @@ pub async fn view(
     State(state): State<AppState>,
     user: Arc<CurrentUser>,
     Path(key): Path<String>,
+    Extension(url): Extension<MispUrl>,
+    body: Body,
 ) -> AppResult<Response> {
     let viewer = crate::acl::viewer(&state.db, &user).await?;
     let event = visible_event(&state, &viewer, &key, INVALID).await?;
-    Ok(wire::json(
-        &view_json(&state, &user, &viewer, &event, false).await?,
-    ))
+    // Options come as named parameters or, from PyMISP, in a POST body.
+    let options = body.object("Event").unwrap_or_default();
+    let flag = |k: &str| {
+        url.named(k)
+            .map(|v| v == "1" || v.eq_ignore_ascii_case("true"))
+            .or_else(|| {
+                options.get(k).map(|v| {
+                    v.as_bool()
+                        .unwrap_or_else(|| v.as_i64() == Some(1) || v.as_str() == Some("1"))
+                })
+            })
+            .unwrap_or(false)
+    };
+    let opts = ViewOptions {
+        metadata: flag("metadata"),
+        include_deleted: flag("deleted"),
+    };
+    super::view::respond(state, &user, viewer, event, opts).await
 }
 
 /// Splits MISP's list filters: a JSON list, or a string with `|` between terms; `!` negates.

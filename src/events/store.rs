@@ -271,3 +271,17 @@ pub async fn touch(mut ex: Exec<'_>, event_id: i64, now: i64) -> sqlx::Result<()
     .await
     .map(|_| ())
 }
+
+/// The attributes of an event outside objects, in id order, for the streamed view.
+pub fn view_attributes(event_id: i64, include_deleted: bool) -> SelectStatement {
+    let mut q = Query::select();
+    q.column(Asterisk)
+        .from("attributes")
+        .and_where(Expr::col("event_id").eq(event_id))
+        .and_where(Expr::col("object_id").eq(0))
+        .order_by("id", Order::Asc);
+    if !include_deleted {
+        q.and_where(Expr::col("deleted").eq(false));
+    }
+    q
+}

@@ -1,4 +1,5 @@
-//! Attribute value normalisation and validation, matching MISP's so stored values, value1/value2 splits and error texts are the same as MISP's.
+//! Attribute value normalisation and validation done the way MISP does them, so that
+//! stored values, value1/value2 splits and error texts are the ones MISP produces.
 //!
 //! MISP runs every attribute value (on add, edit, proposal and sync) through one pipeline
 //! (spec `model.md` 2.4): trim, refang (2.5), per-type rewriting (2.6), then a chain of
@@ -271,14 +272,22 @@ impl CategoryError {
         }
     }
 
-    /// The first field MISP reports.
+    /// The field of the error specific to this refusal (`category` for an unknown
+    /// category, `type` otherwise). [`CategoryError::errors`] has the full list.
     pub fn field(self) -> &'static str {
-        self.errors()[0].0
+        self.primary().0
     }
 
-    /// MISP's sentence for [`CategoryError::field`].
+    /// MISP's sentence for [`CategoryError::field`]; also what `Display` prints.
     pub fn message(self) -> &'static str {
-        self.errors()[0].1
+        self.primary().1
+    }
+
+    fn primary(self) -> (&'static str, &'static str) {
+        match self {
+            CategoryError::UnknownCategory => ("category", CATEGORY_INVALID),
+            other => other.errors()[0],
+        }
     }
 }
 
@@ -1840,7 +1849,16 @@ mod tests {
             CategoryError::NotAllowed.errors(),
             &[("type", "Options depend on the selected category.")]
         );
-        assert_eq!(CategoryError::UnknownCategory.field(), "type");
+        assert_eq!(CategoryError::UnknownCategory.field(), "category");
+        assert_eq!(CategoryError::NotAllowed.field(), "type");
+        assert_eq!(
+            CategoryError::UnknownCategory.to_string(),
+            "Options : Payload delivery, Antivirus detection, Payload installation, Files dropped ..."
+        );
+        assert_eq!(
+            CategoryError::UnknownCategory.errors()[0],
+            ("type", TYPE_NOT_IN_CATEGORY)
+        );
         assert_eq!(
             CategoryError::UnknownCategory.errors()[1],
             (
@@ -2632,39 +2650,5 @@ mod tests {
         assert!(matches!(r, Cow::Borrowed(_)));
         let r = rewrite(Rule::IpPort, Cow::Borrowed("192.0.2.1|80"));
         assert!(matches!(r, Cow::Borrowed(_)));
-    }
-}
-#[cfg(test)]
-mod tmp_bench {
-    #[test]
-    #[ignore]
-    fn bench() {
-        let vals = [
-            ("md5", "D41D8CD98F00B204E9800998ECF8427E"),
-            ("ip-dst", "2001:0db8:0000:0000:0000:0000:0000:0001"),
-            ("ip-src", "45.77.12.9"),
-            ("domain", "login.golden-phish.net"),
-            ("url", "hxxp://evil[.]com/a"),
-            (
-                "filename|sha256",
-                "evil.exe|e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-            ),
-            ("user-agent", "Mozilla/5.0 (GoldenBot 1.0)"),
-            ("email-src", "bad@evil.com"),
-            ("ip-dst|port", "1.2.3.4:80"),
-            ("text", "some comment text here"),
-        ];
-        let n = 1_000_000;
-        let t = std::time::Instant::now();
-        let mut total = 0usize;
-        for i in 0..n {
-            let (ty, v) = vals[i % vals.len()];
-            total += super::normalise(ty, v).map(|n| n.value.len()).unwrap_or(0);
-        }
-        let e = t.elapsed();
-        eprintln!(
-            "{n} values in {e:?} = {:.0}/s ({total})",
-            n as f64 / e.as_secs_f64()
-        );
     }
 }

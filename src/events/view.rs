@@ -1,0 +1,264 @@
+//! The event document (`{"Event": {...}}`), streamed: the head, then the attributes encoded a
+//! chunk at a time as the database returns them, then the rest. Memory stays flat whatever the
+//! event's size (MISP needs gigabytes to render a 350k-attribute event).
+
+use std::collections::HashMap;
+
+use axum::body::{Body, Bytes};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+use super::{Event, EventHead};
+use crate::acl::Viewer;
+use crate::app::AppState;
+use crate::attributes::{Attribute, AttributeWire};
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::tags::AttachedTag;
+
+/// Rows per chunk of the attribute stream (one chunk is one write to the client).
+const CHUNK: usize = 2000;
+
+/// What the document includes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ViewOptions {
+    /// `metadata:1`: no Attribute, Object, ShadowAttribute or EventReport.
+    pub metadata: bool,
+    /// `deleted:1`: soft-deleted elements too.
+    pub include_deleted: bool,
+}
+
+/// The event fields, creator e-mail (when the user may see it) and org summaries.
+async fn head(
+    state: &AppState,
+    user: &CurrentUser,
+    event: &Event,
+) -> Result<Map<String, Value>, AppError> {
+    let mut map = Map::new();
+    EventHead(event)
+        .write(&mut MapWriter(&mut map))
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let shows_creator =
+        user.site_admin() || (user.role.perm_audit && user.user.org_id == event.orgc_id);
+    if shows_creator
+        && let Some(creator) = crate::users::store::find(state.db.ex(), event.user_id).await?
+    {
+        map.insert("event_creator_email".into(), creator.email.into());
+    }
+    let orgs = super::store::org_summaries(state.db.ex(), &[event.org_id, event.orgc_id]).await?;
+    let summary = |id: i64| {
+        orgs.iter().find(|o| o.id == id).map_or(
+            Value::Null,
+            |o| json!({"id": o.id.to_string(), "name": o.name, "uuid": o.uuid, "local": o.local}),
+        )
+    };
+    map.insert("Org".into(), summary(event.org_id));
+    map.insert("Orgc".into(), summary(event.orgc_id));
+    if event.distribution == 4
+        && let Some(sg) = crate::sharing_groups::embed(state, event.sharing_group_id).await?
+    {
+        map.insert("SharingGroup".into(), sg);
+    }
+    Ok(map)
+}
+
+/// Everything after the attributes: the empty MISP blocks, objects, reports and event tags.
+async fn tail(
+    state: &AppState,
+    viewer: &Viewer,
+    event: &Event,
+    opts: ViewOptions,
+) -> Result<Map<String, Value>, AppError> {
+    let mut map = Map::new();
+    if !opts.metadata {
+        map.insert("ShadowAttribute".into(), json!([]));
+    }
+    map.insert("RelatedEvent".into(), json!([]));
+    map.insert("Galaxy".into(), json!([]));
+    if !opts.metadata {
+        let tags = crate::tags::store::of_event_attributes(state.db.ex(), event.id).await?;
+        let objects =
+            crate::objects::store::of_event(state.db.ex(), event.id, opts.include_deleted).await?;
+        let acl = event.acl();
+        let visible: Vec<Value> = objects
+            .iter()
+            .filter_map(|o| crate::objects::wire(o, viewer, &acl, &tags))
+            .collect();
+        map.insert("Object".into(), visible.into());
+        let acl = event.acl();
+        let reports =
+            crate::reports::store::of_event(state.db.ex(), event.id, opts.include_deleted).await?;
+        let visible: Vec<_> = reports
+            .iter()
+            .filter(|r| viewer.can_see_element(&acl, r.acl(), None))
+            .collect();
+        map.insert(
+            "EventReport".into(),
+            serde_json::to_value(&visible).map_err(|e| AppError::Internal(e.into()))?,
+        );
+    }
+    map.insert("CryptographicKey".into(), json!([]));
+    let tags = crate::tags::store::of_event(state.db.ex(), event.id).await?;
+    if !tags.is_empty() {
+        map.insert(
+            "Tag".into(),
+            serde_json::to_value(&tags).map_err(|e| AppError::Internal(e.into()))?,
+        );
+    }
+    Ok(map)
+}
+
+/// `{...}` without its closing brace, to append more entries to.
+fn open_object(map: &Map<String, Value>) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec(map).unwrap_or_else(|_| b"{}".to_vec());
+    bytes.pop();
+    bytes
+}
+
+/// Encodes one chunk of attributes (those the viewer may see), comma-separated.
+fn encode_chunk(
+    rows: &[Attribute],
+    viewer: &Viewer,
+    event: &Event,
+    tags: &HashMap<i64, Vec<AttachedTag>>,
+    first: &mut bool,
+) -> Vec<u8> {
+    let acl = event.acl();
+    let mut out = Vec::with_capacity(rows.len() * 400);
+    for a in rows
+        .iter()
+        .filter(|a| viewer.can_see_element(&acl, a.acl(), None))
+    {
+        if !*first {
+            out.push(b',');
+        }
+        *first = false;
+        let t = tags.get(&a.id).map_or(&[][..], Vec::as_slice);
+        if serde_json::to_writer(
+            &mut out,
+            &AttributeWire {
+                attribute: a,
+                tags: t,
+                raw: false,
+            },
+        )
+        .is_err()
+        {
+            continue;
+        }
+    }
+    out
+}
+
+/// The streamed `{"Event": ...}` response.
+pub async fn respond(
+    state: AppState,
+    user: &CurrentUser,
+    viewer: Viewer,
+    event: Event,
+    opts: ViewOptions,
+) -> Result<Response, AppError> {
+    // Soft-deleted elements are for site admins, sync users and the owner organisation only.
+    let opts = ViewOptions {
+        include_deleted: opts.include_deleted
+            && (user.site_admin() || user.role.perm_sync || event.org_id == user.user.org_id),
+        ..opts
+    };
+    let head = head(&state, user, &event).await?;
+    let tail = tail(&state, &viewer, &event, opts).await?;
+    let (body_tx, mut body_rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    let mut start = b"{\"Event\":".to_vec();
+    start.extend(open_object(&head));
+    tokio::spawn(async move {
+        let send = |bytes: Vec<u8>| body_tx.send(Ok(Bytes::from(bytes)));
+        if opts.metadata {
+            let _ = send(start).await;
+        } else {
+            start.extend_from_slice(b",\"Attribute\":[");
+            if send(start).await.is_err() {
+                return;
+            }
+            if let Err(e) = stream_attributes(&state, &viewer, &event, opts, &body_tx).await {
+                tracing::error!(error = %e, "event view stream failed");
+                let _ = body_tx
+                    .send(Err(std::io::Error::other("event view failed")))
+                    .await;
+                return;
+            }
+            let _ = send(b"]".to_vec()).await;
+        }
+        let mut end = Vec::new();
+        for (k, v) in &tail {
+            end.push(b',');
+            let _ = serde_json::to_writer(&mut end, k);
+            end.push(b':');
+            let _ = serde_json::to_writer(&mut end, v);
+        }
+        end.extend_from_slice(b"}}");
+        let _ = send(end).await;
+    });
+    let stream = futures::stream::poll_fn(move |cx| body_rx.poll_recv(cx));
+    Ok((
+        [(header::CONTENT_TYPE, crate::wire::JSON_CONTENT_TYPE)],
+        Body::from_stream(stream),
+    )
+        .into_response())
+}
+
+async fn stream_attributes(
+    state: &AppState,
+    viewer: &Viewer,
+    event: &Event,
+    opts: ViewOptions,
+    body_tx: &tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
+) -> Result<(), AppError> {
+    let tags = crate::tags::store::of_event_attributes(state.db.ex(), event.id).await?;
+    let (rows_tx, mut rows_rx) = tokio::sync::mpsc::channel::<Vec<Attribute>>(2);
+    let query = super::store::view_attributes(event.id, opts.include_deleted);
+    let db = state.db.clone();
+    let producer = async move { db.stream_chunks(&query, CHUNK, rows_tx).await };
+    let consumer = async {
+        let mut first = true;
+        while let Some(rows) = rows_rx.recv().await {
+            let bytes = encode_chunk(&rows, viewer, event, &tags, &mut first);
+            if body_tx.send(Ok(Bytes::from(bytes))).await.is_err() {
+                break;
+            }
+        }
+    };
+    let (produced, ()) = tokio::join!(producer, consumer);
+    produced.map_err(AppError::from)
+}
+
+/// Lets `EventHead::write` fill a JSON map directly.
+struct MapWriter<'a>(&'a mut Map<String, Value>);
+
+impl serde::ser::SerializeMap for MapWriter<'_> {
+    type Ok = ();
+    type Error = serde_json::Error;
+    fn serialize_key<T: ?Sized + serde::Serialize>(&mut self, _key: &T) -> Result<(), Self::Error> {
+        Err(serde::ser::Error::custom("entries are written whole"))
+    }
+    fn serialize_value<T: ?Sized + serde::Serialize>(
+        &mut self,
+        _value: &T,
+    ) -> Result<(), Self::Error> {
+        Err(serde::ser::Error::custom("entries are written whole"))
+    }
+    fn serialize_entry<K: ?Sized + serde::Serialize, V: ?Sized + serde::Serialize>(
+        &mut self,
+        key: &K,
+        value: &V,
+    ) -> Result<(), Self::Error> {
+        let key = match serde_json::to_value(key)? {
+            Value::String(s) => s,
+            other => other.to_string(),
+        };
+        self.0.insert(key, serde_json::to_value(value)?);
+        Ok(())
+    }
+    fn end(self) -> Result<(), Self::Error> {
+        Ok(())
+    }
+}
