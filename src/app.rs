@@ -11,6 +11,7 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{MethodRouter, get};
+use axum::serve::ListenerExt;
 use tower::ServiceExt as _;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
@@ -34,6 +35,8 @@ pub struct AppState {
     /// Keys API keys are HMAC'd under; kept in the database so every node shares it.
     pub secret: Arc<Vec<u8>>,
     pub instance_uuid: Arc<String>,
+    /// Resolved API keys; cleared on every change to users, keys, roles or organisations.
+    pub key_cache: Arc<crate::auth::keycache::KeyCache>,
 }
 
 /// The router behind MISP's URL rewrite: what `serve` runs and what tests call.
@@ -458,6 +461,7 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
         config: Arc::new(config),
         secret: Arc::new(instance.secret),
         instance_uuid: Arc::new(instance.uuid),
+        key_cache: Arc::default(),
     })
 }
 
@@ -466,7 +470,12 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
     let listen = state.config.listen;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
+        .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?
+        // Streamed responses go out in several writes; without TCP_NODELAY, Nagle's algorithm
+        // and delayed ACKs add ~40 ms to each of them.
+        .tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
     tracing::info!(%listen, base_url = %state.config.base_url(), "Cairn is serving");
     let db = state.db.clone();
     let app = build_app(state);

@@ -453,3 +453,39 @@ async fn edit_by_another_org_is_refused() {
         "B"
     );
 }
+
+#[tokio::test]
+async fn large_events_are_streamed_whole_and_filtered() {
+    let app = TestApp::spawn().await;
+    let org = app.add_org("OrgB").await;
+    let (_, user) = app.add_user("user@orgb.test", org, 3).await;
+    // More attributes than one stream chunk, one of them private to the owner.
+    let mut attributes: Vec<Value> = (0..2600)
+        .map(|i| json!({"type": "text", "value": format!("v{i}")}))
+        .collect();
+    attributes[1234]["distribution"] = json!(0);
+    let r = app.admin_post("/events/add/metadata:1", json!({"info": "big", "distribution": 3, "Attribute": attributes, "Tag": [{"name": "big:one"}]})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(
+        r.json["Event"].get("Attribute").is_none(),
+        "metadata:1 leaves the attributes out"
+    );
+    assert_eq!(r.json["Event"]["attribute_count"], "2600");
+    let id = r.json["Event"]["id"].as_str().unwrap().to_string();
+    let admin = app.admin_get(&format!("/events/view/{id}")).await;
+    assert_same_shape(&admin.json, &golden("018-"), "streamed view");
+    let values: Vec<&str> = admin.json["Event"]["Attribute"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(values.len(), 2600);
+    assert_eq!(values[0], "v0");
+    assert_eq!(values[2599], "v2599");
+    assert_eq!(admin.json["Event"]["Tag"][0]["name"], "big:one");
+    let other = app.get(&format!("/events/view/{id}"), &user).await;
+    let attrs = other.json["Event"]["Attribute"].as_array().unwrap();
+    assert_eq!(attrs.len(), 2599);
+    assert!(attrs.iter().all(|a| a["value"] != "v1234"));
+}

@@ -17,6 +17,8 @@ use rand::distributions::Alphanumeric;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
+pub mod keycache;
+
 use crate::app::AppState;
 use crate::error::{AUTH_FAILED, AppError};
 use crate::orgs::Organisation;
@@ -170,6 +172,39 @@ fn ip_allowed(allowed_ips: &str, ip: Option<IpAddr>) -> bool {
     })
 }
 
+/// The key row, user, role and organisation behind a key hash: from the key cache, or three
+/// indexed lookups on a miss.
+async fn resolve(
+    state: &AppState,
+    hash: &str,
+) -> Result<Option<Arc<keycache::Resolved>>, AppError> {
+    if let Some(hit) = state.key_cache.get(hash) {
+        return Ok(Some(hit));
+    }
+    let Some((key, user)) = crate::auth_keys::store::find_by_hash(state.db.ex(), hash).await?
+    else {
+        return Ok(None);
+    };
+    // The index lookup already matched; the constant-time re-check keeps the decision itself
+    // free of timing differences whatever the database's comparison does.
+    if !bool::from(key.key_hash.as_bytes().ct_eq(hash.as_bytes())) {
+        return Ok(None);
+    }
+    let role = crate::roles::store::find(state.db.ex(), user.role_id).await?;
+    let org = crate::orgs::store::find(state.db.ex(), &crate::wire::IdRef::Id(user.org_id)).await?;
+    let (Some(role), Some(org)) = (role, org) else {
+        return Ok(None);
+    };
+    let resolved = Arc::new(keycache::Resolved {
+        key,
+        user,
+        role,
+        org,
+    });
+    state.key_cache.put(hash.to_string(), resolved.clone());
+    Ok(Some(resolved))
+}
+
 async fn authenticate(parts: &Parts, state: &AppState) -> Result<CurrentUser, AppError> {
     // Browser scripts get MISP's short message, API clients the long one.
     let ajax = parts
@@ -185,16 +220,15 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<CurrentUser, Ap
     };
     for key in presented_keys(parts) {
         let hash = key_hash(&state.secret, &key);
-        let Some((auth_key, user)) =
-            crate::auth_keys::store::find_by_hash(state.db.ex(), &hash).await?
-        else {
+        let Some(resolved) = resolve(state, &hash).await? else {
             continue;
         };
-        // The index lookup already matched; the constant-time re-check keeps the decision
-        // itself free of timing differences whatever the database's comparison does.
-        if !bool::from(auth_key.key_hash.as_bytes().ct_eq(hash.as_bytes())) {
-            continue;
-        }
+        let keycache::Resolved {
+            key: auth_key,
+            user,
+            role,
+            org,
+        } = (*resolved).clone();
         let now = crate::wire::now();
         if auth_key.expiration != 0 && auth_key.expiration <= now {
             return Err(AppError::Forbidden("Auth key is expired".into()));
@@ -211,18 +245,14 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<CurrentUser, Ap
                 "Authentication failed. Your user account has been disabled.".into(),
             ));
         }
-        let mut role = crate::roles::store::find(state.db.ex(), user.role_id)
-            .await?
-            .ok_or_else(fail)?;
         if !role.perm_auth {
             return Err(fail());
         }
-        if auth_key.read_only {
-            role = role.read_only();
-        }
-        let org = crate::orgs::store::find(state.db.ex(), &crate::wire::IdRef::Id(user.org_id))
-            .await?
-            .ok_or_else(fail)?;
+        let role = if auth_key.read_only {
+            role.read_only()
+        } else {
+            role
+        };
         // One write a minute per user at most, not one per request.
         if state
             .cache

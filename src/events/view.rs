@@ -69,6 +69,7 @@ async fn tail(
     viewer: &Viewer,
     event: &Event,
     opts: ViewOptions,
+    tags: &HashMap<i64, Vec<AttachedTag>>,
 ) -> Result<Map<String, Value>, AppError> {
     let mut map = Map::new();
     if !opts.metadata {
@@ -77,13 +78,12 @@ async fn tail(
     map.insert("RelatedEvent".into(), json!([]));
     map.insert("Galaxy".into(), json!([]));
     if !opts.metadata {
-        let tags = crate::tags::store::of_event_attributes(state.db.ex(), event.id).await?;
         let objects =
             crate::objects::store::of_event(state.db.ex(), event.id, opts.include_deleted).await?;
         let acl = event.acl();
         let visible: Vec<Value> = objects
             .iter()
-            .filter_map(|o| crate::objects::wire(o, viewer, &acl, &tags))
+            .filter_map(|o| crate::objects::wire(o, viewer, &acl, tags))
             .collect();
         map.insert("Object".into(), visible.into());
         let acl = event.acl();
@@ -151,7 +151,21 @@ fn encode_chunk(
     out
 }
 
-/// The streamed `{"Event": ...}` response.
+/// The closing entries after the attribute list, and the final braces.
+fn closing(tail: &Map<String, Value>) -> Vec<u8> {
+    let mut end = Vec::new();
+    for (k, v) in tail {
+        end.push(b',');
+        let _ = serde_json::to_writer(&mut end, k);
+        end.push(b':');
+        let _ = serde_json::to_writer(&mut end, v);
+    }
+    end.extend_from_slice(b"}}");
+    end
+}
+
+/// The `{"Event": ...}` response: rendered at once for an event of at most one chunk, streamed
+/// chunk by chunk otherwise.
 pub async fn respond(
     state: AppState,
     user: &CurrentUser,
@@ -165,63 +179,70 @@ pub async fn respond(
             && (user.site_admin() || user.role.perm_sync || event.org_id == user.user.org_id),
         ..opts
     };
+    let tags = if opts.metadata {
+        HashMap::new()
+    } else {
+        crate::tags::store::of_event_attributes(state.db.ex(), event.id).await?
+    };
     let head = head(&state, user, &event).await?;
-    let tail = tail(&state, &viewer, &event, opts).await?;
-    let (body_tx, mut body_rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    let tail = tail(&state, &viewer, &event, opts, &tags).await?;
     let mut start = b"{\"Event\":".to_vec();
     start.extend(open_object(&head));
+    let json = |body: Body| {
+        (
+            [(header::CONTENT_TYPE, crate::wire::JSON_CONTENT_TYPE)],
+            body,
+        )
+            .into_response()
+    };
+    if opts.metadata {
+        start.extend(closing(&tail));
+        return Ok(json(Body::from(start)));
+    }
+    start.extend_from_slice(b",\"Attribute\":[");
+    let query = super::store::view_attributes(event.id, opts.include_deleted);
+    if event.attribute_count <= CHUNK as i64 {
+        let rows: Vec<Attribute> = state.db.ex().fetch_all(&query).await?;
+        start.extend(encode_chunk(&rows, &viewer, &event, &tags, &mut true));
+        start.push(b']');
+        start.extend(closing(&tail));
+        return Ok(json(Body::from(start)));
+    }
+    let (body_tx, mut body_rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     tokio::spawn(async move {
-        let send = |bytes: Vec<u8>| body_tx.send(Ok(Bytes::from(bytes)));
-        if opts.metadata {
-            let _ = send(start).await;
-        } else {
-            start.extend_from_slice(b",\"Attribute\":[");
-            if send(start).await.is_err() {
-                return;
-            }
-            if let Err(e) = stream_attributes(&state, &viewer, &event, opts, &body_tx).await {
-                tracing::error!(error = %e, "event view stream failed");
-                let _ = body_tx
-                    .send(Err(std::io::Error::other("event view failed")))
-                    .await;
-                return;
-            }
-            let _ = send(b"]".to_vec()).await;
+        if body_tx.send(Ok(Bytes::from(start))).await.is_err() {
+            return;
         }
-        let mut end = Vec::new();
-        for (k, v) in &tail {
-            end.push(b',');
-            let _ = serde_json::to_writer(&mut end, k);
-            end.push(b':');
-            let _ = serde_json::to_writer(&mut end, v);
+        if let Err(e) = stream_attributes(&state, &viewer, &event, query, &tags, &body_tx).await {
+            tracing::error!(error = %e, "event view stream failed");
+            let _ = body_tx
+                .send(Err(std::io::Error::other("event view failed")))
+                .await;
+            return;
         }
-        end.extend_from_slice(b"}}");
-        let _ = send(end).await;
+        let mut end = b"]".to_vec();
+        end.extend(closing(&tail));
+        let _ = body_tx.send(Ok(Bytes::from(end))).await;
     });
     let stream = futures::stream::poll_fn(move |cx| body_rx.poll_recv(cx));
-    Ok((
-        [(header::CONTENT_TYPE, crate::wire::JSON_CONTENT_TYPE)],
-        Body::from_stream(stream),
-    )
-        .into_response())
+    Ok(json(Body::from_stream(stream)))
 }
 
 async fn stream_attributes(
     state: &AppState,
     viewer: &Viewer,
     event: &Event,
-    opts: ViewOptions,
+    query: sea_query::SelectStatement,
+    tags: &HashMap<i64, Vec<AttachedTag>>,
     body_tx: &tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
 ) -> Result<(), AppError> {
-    let tags = crate::tags::store::of_event_attributes(state.db.ex(), event.id).await?;
     let (rows_tx, mut rows_rx) = tokio::sync::mpsc::channel::<Vec<Attribute>>(2);
-    let query = super::store::view_attributes(event.id, opts.include_deleted);
     let db = state.db.clone();
     let producer = async move { db.stream_chunks(&query, CHUNK, rows_tx).await };
     let consumer = async {
         let mut first = true;
         while let Some(rows) = rows_rx.recv().await {
-            let bytes = encode_chunk(&rows, viewer, event, &tags, &mut first);
+            let bytes = encode_chunk(&rows, viewer, event, tags, &mut first);
             if body_tx.send(Ok(Bytes::from(bytes))).await.is_err() {
                 break;
             }
