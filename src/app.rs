@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::handler::Handler;
 use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
@@ -35,8 +35,8 @@ pub struct AppState {
     /// Keys API keys are HMAC'd under; kept in the database so every node shares it.
     pub secret: Arc<Vec<u8>>,
     pub instance_uuid: Arc<String>,
-    /// Resolved API keys; cleared on every change to users, keys, roles or organisations.
-    pub key_cache: Arc<crate::auth::keycache::KeyCache>,
+    /// Node-local caches of access data (keys, sharing groups, organisations).
+    pub caches: Arc<crate::cache::local::AccessCaches>,
 }
 
 /// The router behind MISP's URL rewrite: what `serve` runs and what tests call.
@@ -381,11 +381,11 @@ fn routes() -> Router<AppState> {
 /// Gives every error response MISP's JSON body, with the request path as `url`: handler errors
 /// (`ErrorMark`) and bare ones from the framework (body limit, panics) alike.
 async fn render_errors(req: Request, next: Next) -> Response {
-    let url = req
-        .extensions()
-        .get::<MispUrl>()
-        .map(|u| u.original.clone())
-        .unwrap_or_else(|| req.uri().path().to_string());
+    let misp = req.extensions().get::<MispUrl>().cloned();
+    let url = misp
+        .as_ref()
+        .map_or_else(|| req.uri().path().to_string(), |u| u.original.clone());
+    let action_url = misp.map_or_else(|| url.clone(), |u| u.action_url);
     let resp = next.run(req).await;
     let status = resp.status();
     let is_json = resp
@@ -394,6 +394,10 @@ async fn render_errors(req: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
     let mut rendered = match resp.extensions().get::<ErrorMark>() {
+        // "Save failed" envelopes name the action, exceptions the request path (as MISP).
+        Some(mark) if matches!(*mark.0, AppError::Invalid { .. }) => {
+            crate::error::error_response(status, Some(mark), &action_url)
+        }
         Some(mark) => crate::error::error_response(status, Some(mark), &url),
         None if (status.is_client_error() || status.is_server_error()) && !is_json => {
             crate::error::error_response(status, None, &url)
@@ -407,6 +411,36 @@ async fn render_errors(req: Request, next: Next) -> Response {
         }
     }
     rendered
+}
+
+/// Controllers whose writes change who may see or do what: a successful write to any of them
+/// clears this node's access caches (see `cache::local`).
+const ACCESS_CONTROLLERS: &[&str] = &[
+    "users",
+    "auth_keys",
+    "organisations",
+    "roles",
+    "sharing_groups",
+];
+
+async fn invalidate_caches(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let writes = !matches!(
+        *req.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD
+    );
+    let controller = req
+        .uri()
+        .path()
+        .trim_start_matches("/admin")
+        .split('/')
+        .nth(1)
+        .unwrap_or("")
+        .to_string();
+    let resp = next.run(req).await;
+    if writes && resp.status().is_success() && ACCESS_CONTROLLERS.contains(&controller.as_str()) {
+        state.caches.clear();
+    }
+    resp
 }
 
 fn request_span(req: &Request) -> tracing::Span {
@@ -430,6 +464,7 @@ pub fn build_app(state: AppState) -> App {
         .layer(CompressionLayer::new())
         .layer(CatchPanicLayer::new())
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(middleware::from_fn_with_state(state.clone(), invalidate_caches))
         .layer(middleware::from_fn(render_errors))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
@@ -461,7 +496,7 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
         config: Arc::new(config),
         secret: Arc::new(instance.secret),
         instance_uuid: Arc::new(instance.uuid),
-        key_cache: Arc::default(),
+        caches: Arc::default(),
     })
 }
 

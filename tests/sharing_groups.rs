@@ -176,11 +176,11 @@ async fn only_members_owners_and_admins_see_a_group() {
         assert_eq!(app.get(&path, key).await.status, StatusCode::OK);
         assert_eq!(listed(app, key).await, vec![id.clone()]);
     }
-    // Another organisation: hidden exactly like a group that does not exist.
+    // Another organisation: hidden exactly like a group that does not exist (MISP's 405).
     let hidden = app.get(&path, &w.c_user).await;
     let missing = app.get("/sharing_groups/view/999999", &w.c_user).await;
     for r in [&hidden, &missing] {
-        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
         assert_eq!(r.json["message"], HIDDEN);
     }
     assert_eq!(head(app, &path, &w.c_user).await, StatusCode::NOT_FOUND);
@@ -217,8 +217,9 @@ async fn only_members_owners_and_admins_see_a_group() {
     );
     assert_eq!(
         app.get(&path, &w.c_user).await.status,
-        StatusCode::NOT_FOUND
+        StatusCode::METHOD_NOT_ALLOWED
     );
+    assert_eq!(head(app, &path, &w.c_user).await, StatusCode::NOT_FOUND);
     assert!(listed(app, &w.c_user).await.is_empty());
 
     // A second removal and a duplicate add are MISP's 403 failures.

@@ -123,17 +123,29 @@ impl Viewer {
     }
 }
 
-/// The viewer for an authenticated user: one query for its organisation's sharing groups.
-pub async fn viewer(db: &crate::db::Db, user: &crate::auth::CurrentUser) -> sqlx::Result<Viewer> {
+/// The viewer for an authenticated user: its organisation's sharing groups come from the
+/// node-local cache, or one query.
+pub async fn viewer(
+    state: &crate::app::AppState,
+    user: &crate::auth::CurrentUser,
+) -> sqlx::Result<Viewer> {
     let site_admin = user.site_admin();
+    let org_id = user.user.org_id;
     let sg_ids = if site_admin {
         Vec::new()
+    } else if let Some(hit) = state.caches.sg_ids.get(&org_id) {
+        hit.to_vec()
     } else {
-        store::sg_ids(db.ex(), user.user.org_id).await?
+        let ids = store::sg_ids(state.db.ex(), org_id).await?;
+        state
+            .caches
+            .sg_ids
+            .put(org_id, std::sync::Arc::new(ids.clone()));
+        ids
     };
     Ok(Viewer {
         user_id: user.user.id,
-        org_id: user.user.org_id,
+        org_id,
         site_admin,
         sg_ids,
     })

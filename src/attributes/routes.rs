@@ -391,7 +391,7 @@ pub async fn add(
     body: Body,
 ) -> AppResult<Response> {
     user.require(user.role.perm_add)?;
-    let viewer = crate::acl::viewer(&state.db, &user).await?;
+    let viewer = crate::acl::viewer(&state, &user).await?;
     let event =
         crate::events::routes::visible_event(&state, &viewer, &key, "Invalid event").await?;
     ensure_modifiable(&user, &event)?;
@@ -518,7 +518,7 @@ pub async fn edit(
 ) -> AppResult<Response> {
     user.require(user.role.perm_add)?;
     let r = IdRef::parse(&key).ok_or_else(|| AppError::not_found(INVALID_ID))?;
-    let viewer = crate::acl::viewer(&state.db, &user).await?;
+    let viewer = crate::acl::viewer(&state, &user).await?;
     let (old, event) = locate(&state, &viewer, &r, false)
         .await?
         .ok_or_else(|| AppError::not_found(INVALID))?;
@@ -618,7 +618,7 @@ pub async fn delete(
         || body.get("hard").is_some_and(truthy);
     let key = params.get("id").map(String::as_str).unwrap_or_default();
     let r = IdRef::parse(key).ok_or_else(|| AppError::not_found(INVALID_ID))?;
-    let viewer = crate::acl::viewer(&state.db, &user).await?;
+    let viewer = crate::acl::viewer(&state, &user).await?;
     let (a, event) = locate(&state, &viewer, &r, hard)
         .await?
         .ok_or_else(|| AppError::not_found(INVALID))?;
@@ -646,7 +646,7 @@ pub async fn restore(
     user.require(user.role.perm_add)?;
     let invalid = || AppError::MethodNotAllowed(INVALID_RESTORE.into());
     let r = IdRef::parse(&key).ok_or_else(invalid)?;
-    let viewer = crate::acl::viewer(&state.db, &user).await?;
+    let viewer = crate::acl::viewer(&state, &user).await?;
     let (a, event) = locate(&state, &viewer, &r, true)
         .await?
         .ok_or_else(invalid)?;
@@ -675,7 +675,7 @@ pub async fn view(
     Path(key): Path<String>,
 ) -> AppResult<Response> {
     let r = IdRef::parse(&key).ok_or_else(|| AppError::not_found(INVALID_ID))?;
-    let viewer = crate::acl::viewer(&state.db, &user).await?;
+    let viewer = crate::acl::viewer(&state, &user).await?;
     let found = locate(&state, &viewer, &r, false).await?;
     match (found, method == Method::HEAD) {
         (None, true) => Err(AppError::not_found(INVALID)),
@@ -699,7 +699,7 @@ pub async fn index(
     };
     let limit = num("limit").unwrap_or(INDEX_LIMIT).min(INDEX_MAX);
     let page = num("page").unwrap_or(1);
-    let viewer = crate::acl::viewer(&state.db, &user).await?;
+    let viewer = crate::acl::viewer(&state, &user).await?;
     let rows = store::index(state.db.ex(), &viewer, limit, page).await?;
     let list: Vec<AttributeWire> = rows
         .iter()

@@ -35,15 +35,14 @@ const COLUMNS: [&str; 17] = [
     "last_seen",
 ];
 
-/// Inserts attributes of one event (and object, or 0) in multi-row batches; returns the new
-/// ids by uuid.
-pub async fn insert_many(
+/// Inserts attributes of one event (and object, or 0) in multi-row batches.
+pub async fn insert_rows(
     mut ex: Exec<'_>,
     event_id: i64,
     object_id: i64,
     attrs: &[NewAttribute],
     now: i64,
-) -> sqlx::Result<HashMap<String, i64>> {
+) -> sqlx::Result<()> {
     for chunk in attrs.chunks(BATCH) {
         let mut q = Query::insert();
         q.into_table("attributes").columns(COLUMNS);
@@ -70,11 +69,24 @@ pub async fn insert_many(
         }
         ex.re().execute(&q).await?;
     }
+    Ok(())
+}
+
+/// `insert_rows`, then the new ids by uuid (for linking tags to them).
+pub async fn insert_many(
+    mut ex: Exec<'_>,
+    event_id: i64,
+    object_id: i64,
+    attrs: &[NewAttribute],
+    now: i64,
+) -> sqlx::Result<HashMap<String, i64>> {
+    insert_rows(ex.re(), event_id, object_id, attrs, now).await?;
     let uuids: Vec<String> = attrs.iter().map(|a| a.uuid.clone()).collect();
     ids_by_uuid(ex, event_id, &uuids).await
 }
 
-/// Ids of the given attribute uuids of one event.
+/// Ids of the given attribute uuids of one event. Looked up by uuid alone (its unique index),
+/// the event checked here: a filter on event_id would let the planner scan the event instead.
 pub async fn ids_by_uuid(
     mut ex: Exec<'_>,
     event_id: i64,
@@ -82,17 +94,20 @@ pub async fn ids_by_uuid(
 ) -> sqlx::Result<HashMap<String, i64>> {
     let mut map = HashMap::with_capacity(uuids.len());
     for chunk in uuids.chunks(BATCH) {
-        let rows: Vec<(i64, String)> = ex
+        let rows: Vec<(i64, String, i64)> = ex
             .re()
             .fetch_all(
                 Query::select()
-                    .columns(["id", "uuid"])
+                    .columns(["id", "uuid", "event_id"])
                     .from("attributes")
-                    .and_where(Expr::col("event_id").eq(event_id))
                     .and_where(Expr::col("uuid").is_in(chunk.iter().cloned())),
             )
             .await?;
-        map.extend(rows.into_iter().map(|(id, uuid)| (uuid, id)));
+        map.extend(
+            rows.into_iter()
+                .filter(|r| r.2 == event_id)
+                .map(|(id, uuid, _)| (uuid, id)),
+        );
     }
     Ok(map)
 }

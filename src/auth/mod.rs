@@ -178,7 +178,7 @@ async fn resolve(
     state: &AppState,
     hash: &str,
 ) -> Result<Option<Arc<keycache::Resolved>>, AppError> {
-    if let Some(hit) = state.key_cache.get(hash) {
+    if let Some(hit) = state.caches.keys.get(&hash.to_string()) {
         return Ok(Some(hit));
     }
     let Some((key, user)) = crate::auth_keys::store::find_by_hash(state.db.ex(), hash).await?
@@ -201,7 +201,7 @@ async fn resolve(
         role,
         org,
     });
-    state.key_cache.put(hash.to_string(), resolved.clone());
+    state.caches.keys.put(hash.to_string(), resolved.clone());
     Ok(Some(resolved))
 }
 

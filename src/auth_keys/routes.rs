@@ -176,7 +176,6 @@ pub async fn edit(
     input.finish("Could not edit AuthKey")?;
     if !fields.is_empty() {
         store::update(state.db.ex(), key.id, fields).await?;
-        state.key_cache.clear();
     }
     let key = store::find(state.db.ex(), key.id)
         .await?
@@ -192,6 +191,5 @@ pub async fn delete(
 ) -> AppResult<Response> {
     let (key, _) = visible_key(&state, &actor, &id).await?;
     store::delete(state.db.ex(), key.id).await?;
-    state.key_cache.clear();
     Ok(wire::saved("AuthKey deleted", &url.original, Some(key.id)))
 }

@@ -1,6 +1,8 @@
 //! The cache behind one interface: Redis when `CAIRN_REDIS_URL` is set (shared by every node),
 //! an in-process map otherwise. Sessions, rate limits, throttles and later caches use it.
 
+pub mod local;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

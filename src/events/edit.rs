@@ -73,7 +73,7 @@ pub async fn edit(
 ) -> AppResult<Response> {
     user.require(user.role.perm_add)?;
     let map = event_object(body)?;
-    let viewer = crate::acl::viewer(&state.db, &user).await?;
+    let viewer = crate::acl::viewer(&state, &user).await?;
     // PyMISP puts the uuid in the body too; it designates the event when present.
     let target = map
         .get("uuid")

@@ -211,7 +211,7 @@ pub async fn add(
         title: title.into(),
         errors,
     })?;
-    let viewer = crate::acl::viewer(&state.db, &user).await?;
+    let viewer = crate::acl::viewer(&state, &user).await?;
     let sg_ok = viewer.site_admin || viewer.sg_ids.contains(&new.sharing_group_id);
     if new.distribution == 4
         && !(sg_ok
@@ -274,7 +274,13 @@ pub async fn add(
     ];
     let mut tx = state.db.begin().await?;
     let event_id = store::insert(tx.ex(), fields).await?;
-    let ids = crate::attributes::store::insert_many(tx.ex(), event_id, 0, &attributes, now).await?;
+    // Ids are only needed to link attribute tags; a big untagged event skips that lookup.
+    let ids = if attributes.iter().any(|a| !a.tags.is_empty()) {
+        crate::attributes::store::insert_many(tx.ex(), event_id, 0, &attributes, now).await?
+    } else {
+        crate::attributes::store::insert_rows(tx.ex(), event_id, 0, &attributes, now).await?;
+        HashMap::new()
+    };
     crate::reports::store::insert_many(tx.ex(), event_id, &reports, now).await?;
     if !objects.is_empty() {
         crate::objects::store::insert_objects_as(
@@ -352,7 +358,7 @@ pub async fn view(
     Extension(url): Extension<MispUrl>,
     body: Body,
 ) -> AppResult<Response> {
-    let viewer = crate::acl::viewer(&state.db, &user).await?;
+    let viewer = crate::acl::viewer(&state, &user).await?;
     let event = visible_event(&state, &viewer, &key, INVALID).await?;
     // Options come as named parameters or, from PyMISP, in a POST body.
     let options = body.object("Event").unwrap_or_default();
@@ -370,6 +376,7 @@ pub async fn view(
     let opts = ViewOptions {
         metadata: flag("metadata"),
         include_deleted: flag("deleted"),
+        ..Default::default()
     };
     super::view::respond(state, &user, viewer, event, opts).await
 }
@@ -529,7 +536,7 @@ pub async fn index(
     Extension(url): Extension<MispUrl>,
     body: Body,
 ) -> AppResult<Response> {
-    let viewer = crate::acl::viewer(&state.db, &user).await?;
+    let viewer = crate::acl::viewer(&state, &user).await?;
     let (filter, minimal) = read_filter(&state, &url, body).await?;
     let (events, total) = store::index(state.db.ex(), &viewer, &filter).await?;
     let mut org_ids: Vec<i64> = events.iter().flat_map(|e| [e.org_id, e.orgc_id]).collect();
@@ -587,7 +594,7 @@ async fn modifiable_event(
     key: &str,
     message: &str,
 ) -> AppResult<(Viewer, Event)> {
-    let viewer = crate::acl::viewer(&state.db, user).await?;
+    let viewer = crate::acl::viewer(&state, user).await?;
     let event = visible_event(state, &viewer, key, message).await?;
     Ok((viewer, event))
 }

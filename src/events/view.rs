@@ -9,13 +9,16 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
+use super::store::ViewHints;
 use super::{Event, EventHead};
 use crate::acl::Viewer;
 use crate::app::AppState;
 use crate::attributes::{Attribute, AttributeWire};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::orgs::Organisation;
 use crate::tags::AttachedTag;
+use std::sync::Arc;
 
 /// Rows per chunk of the attribute stream (one chunk is one write to the client).
 const CHUNK: usize = 2000;
@@ -27,6 +30,23 @@ pub struct ViewOptions {
     pub metadata: bool,
     /// `deleted:1`: soft-deleted elements too.
     pub include_deleted: bool,
+    /// Set by `respond`: the viewer may see soft-deleted data (site admin, sync user, owner
+    /// organisation). MISP lists their soft-deleted reports in the event even without `deleted`.
+    pub privileged: bool,
+}
+
+/// An organisation by id, through the node-local cache.
+async fn org_summary(state: &AppState, id: i64) -> Result<Option<Arc<Organisation>>, AppError> {
+    if let Some(hit) = state.caches.orgs.get(&id) {
+        return Ok(Some(hit));
+    }
+    let org = crate::orgs::store::find(state.db.ex(), &crate::wire::IdRef::Id(id))
+        .await?
+        .map(Arc::new);
+    if let Some(o) = &org {
+        state.caches.orgs.put(id, o.clone());
+    }
+    Ok(org)
 }
 
 /// The event fields, creator e-mail (when the user may see it) and org summaries.
@@ -34,6 +54,7 @@ async fn head(
     state: &AppState,
     user: &CurrentUser,
     event: &Event,
+    hints: &ViewHints,
 ) -> Result<Map<String, Value>, AppError> {
     let mut map = Map::new();
     EventHead(event)
@@ -41,20 +62,19 @@ async fn head(
         .map_err(|e| AppError::Internal(e.into()))?;
     let shows_creator =
         user.site_admin() || (user.role.perm_audit && user.user.org_id == event.orgc_id);
-    if shows_creator
-        && let Some(creator) = crate::users::store::find(state.db.ex(), event.user_id).await?
-    {
-        map.insert("event_creator_email".into(), creator.email.into());
+    if shows_creator && let Some(email) = &hints.creator_email {
+        map.insert("event_creator_email".into(), email.clone().into());
     }
-    let orgs = super::store::org_summaries(state.db.ex(), &[event.org_id, event.orgc_id]).await?;
-    let summary = |id: i64| {
-        orgs.iter().find(|o| o.id == id).map_or(
+    let org = org_summary(state, event.org_id).await?;
+    let orgc = org_summary(state, event.orgc_id).await?;
+    let summary = |o: &Option<Arc<Organisation>>| {
+        o.as_ref().map_or(
             Value::Null,
             |o| json!({"id": o.id.to_string(), "name": o.name, "uuid": o.uuid, "local": o.local}),
         )
     };
-    map.insert("Org".into(), summary(event.org_id));
-    map.insert("Orgc".into(), summary(event.orgc_id));
+    map.insert("Org".into(), summary(&org));
+    map.insert("Orgc".into(), summary(&orgc));
     if event.distribution == 4
         && let Some(sg) = crate::sharing_groups::embed(state, event.sharing_group_id).await?
     {
@@ -70,6 +90,7 @@ async fn tail(
     event: &Event,
     opts: ViewOptions,
     tags: &HashMap<i64, Vec<AttachedTag>>,
+    hints: &ViewHints,
 ) -> Result<Map<String, Value>, AppError> {
     let mut map = Map::new();
     if !opts.metadata {
@@ -78,8 +99,11 @@ async fn tail(
     map.insert("RelatedEvent".into(), json!([]));
     map.insert("Galaxy".into(), json!([]));
     if !opts.metadata {
-        let objects =
-            crate::objects::store::of_event(state.db.ex(), event.id, opts.include_deleted).await?;
+        let objects = if hints.objects > 0 {
+            crate::objects::store::of_event(state.db.ex(), event.id, opts.include_deleted).await?
+        } else {
+            Vec::new()
+        };
         let acl = event.acl();
         let visible: Vec<Value> = objects
             .iter()
@@ -87,8 +111,11 @@ async fn tail(
             .collect();
         map.insert("Object".into(), visible.into());
         let acl = event.acl();
-        let reports =
-            crate::reports::store::of_event(state.db.ex(), event.id, opts.include_deleted).await?;
+        let reports = if hints.reports > 0 {
+            crate::reports::store::of_event(state.db.ex(), event.id, opts.privileged).await?
+        } else {
+            Vec::new()
+        };
         let visible: Vec<_> = reports
             .iter()
             .filter(|r| viewer.can_see_element(&acl, r.acl(), None))
@@ -99,7 +126,11 @@ async fn tail(
         );
     }
     map.insert("CryptographicKey".into(), json!([]));
-    let tags = crate::tags::store::of_event(state.db.ex(), event.id).await?;
+    let tags = if hints.tags > 0 {
+        crate::tags::store::of_event(state.db.ex(), event.id).await?
+    } else {
+        Vec::new()
+    };
     if !tags.is_empty() {
         map.insert(
             "Tag".into(),
@@ -174,18 +205,20 @@ pub async fn respond(
     opts: ViewOptions,
 ) -> Result<Response, AppError> {
     // Soft-deleted elements are for site admins, sync users and the owner organisation only.
+    let privileged = user.site_admin() || user.role.perm_sync || event.org_id == user.user.org_id;
     let opts = ViewOptions {
-        include_deleted: opts.include_deleted
-            && (user.site_admin() || user.role.perm_sync || event.org_id == user.user.org_id),
+        include_deleted: opts.include_deleted && privileged,
+        privileged,
         ..opts
     };
-    let tags = if opts.metadata {
+    let hints = super::store::view_hints(state.db.ex(), &event).await?;
+    let tags = if opts.metadata || hints.attribute_tags == 0 {
         HashMap::new()
     } else {
         crate::tags::store::of_event_attributes(state.db.ex(), event.id).await?
     };
-    let head = head(&state, user, &event).await?;
-    let tail = tail(&state, &viewer, &event, opts, &tags).await?;
+    let head = head(&state, user, &event, &hints).await?;
+    let tail = tail(&state, &viewer, &event, opts, &tags, &hints).await?;
     let mut start = b"{\"Event\":".to_vec();
     start.extend(open_object(&head));
     let json = |body: Body| {

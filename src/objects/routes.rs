@@ -197,7 +197,7 @@ pub async fn add(
         ));
     }
     let key = params.first().map(String::as_str).unwrap_or_default();
-    let viewer = crate::acl::viewer(&state.db, &user).await?;
+    let viewer = crate::acl::viewer(&state, &user).await?;
     let event =
         crate::events::routes::visible_event(&state, &viewer, key, "Invalid event.").await?;
     if !crate::events::can_modify(&user, &event) {
@@ -263,7 +263,7 @@ pub async fn view(
     user: Arc<CurrentUser>,
     Path(key): Path<String>,
 ) -> AppResult<Response> {
-    let viewer = crate::acl::viewer(&state.db, &user).await?;
+    let viewer = crate::acl::viewer(&state, &user).await?;
     let (object, event) = visible_object(&state, &viewer, &key, INVALID_OBJECT).await?;
     let attrs = visible_attributes(&state, &viewer, &object, &event).await?;
     let mut m = head(&object);
@@ -435,7 +435,7 @@ pub async fn edit(
 ) -> AppResult<Response> {
     user.require(user.role.perm_add)?;
     let key = params.first().map(String::as_str).unwrap_or_default();
-    let viewer = crate::acl::viewer(&state.db, &user).await?;
+    let viewer = crate::acl::viewer(&state, &user).await?;
     let (object, event) = visible_object(&state, &viewer, key, INVALID_OBJECT).await?;
     if !crate::events::can_modify(&user, &event) {
         return Err(AppError::Forbidden(
@@ -511,7 +511,7 @@ pub async fn delete(
         ));
     }
     let key = params.first().map(String::as_str).unwrap_or_default();
-    let viewer = crate::acl::viewer(&state.db, &user).await?;
+    let viewer = crate::acl::viewer(&state, &user).await?;
     let (object, event) = visible_object(&state, &viewer, key, INVALID_OBJECT).await?;
     if !crate::events::can_modify(&user, &event) {
         return Err(AppError::Forbidden(NOT_YOURS.into()));
@@ -595,7 +595,7 @@ pub async fn add_reference(
         .or_else(|| input.str("object_id"))
         .filter(|k| !k.is_empty())
         .ok_or_else(|| AppError::not_found("No object defined."))?;
-    let viewer = crate::acl::viewer(&state.db, &user).await?;
+    let viewer = crate::acl::viewer(&state, &user).await?;
     let (object, event) = visible_object(&state, &viewer, &key, INVALID_OBJECT).await?;
     if object.deleted || !crate::events::can_modify(&user, &event) {
         return Err(AppError::not_found(INVALID_OBJECT));
@@ -629,7 +629,7 @@ pub async fn delete_reference(
     let reference = store::find_reference(state.db.ex(), &r)
         .await?
         .ok_or_else(not_found)?;
-    let viewer = crate::acl::viewer(&state.db, &user).await?;
+    let viewer = crate::acl::viewer(&state, &user).await?;
     let source = reference.object_id.to_string();
     let (object, event) = visible_object(&state, &viewer, &source, INVALID_REFERENCE).await?;
     if !crate::events::can_modify(&user, &event) {

@@ -206,10 +206,7 @@ pub async fn edit(
         fields.retain(|(k, _)| !matches!(*k, "name" | "uuid" | "local" | "restricted_to_domain"));
     }
     fields.push(("date_modified", wire::now().into()));
-    match store::update(state.db.ex(), org.id, fields)
-        .await
-        .inspect(|_| state.key_cache.clear())
-    {
+    match store::update(state.db.ex(), org.id, fields).await {
         Ok(_) => {}
         Err(e) if crate::db::is_unique_violation(&e) => {
             return Err(AppError::invalid(
@@ -265,7 +262,6 @@ pub async fn delete(
     // Memberships in other organisations' sharing groups go with it.
     store::delete(tx.ex(), org.id).await?;
     tx.commit().await?;
-    state.key_cache.clear();
     Ok(wire::saved(
         "Organisation deleted",
         &url.original,

@@ -68,7 +68,7 @@ async fn editable_report(
     key: &str,
 ) -> AppResult<(Viewer, ReportInContext)> {
     user.require(user.role.perm_add)?;
-    let viewer = crate::acl::viewer(&state.db, user).await?;
+    let viewer = crate::acl::viewer(&state, user).await?;
     let r = IdRef::parse(key).ok_or_else(|| AppError::not_found(INVALID))?;
     let ctx = store::find(state.db.ex(), &r)
         .await?
@@ -131,7 +131,7 @@ pub async fn add(
     body: Body,
 ) -> AppResult<Response> {
     user.require(user.role.perm_add)?;
-    let viewer = crate::acl::viewer(&state.db, &user).await?;
+    let viewer = crate::acl::viewer(&state, &user).await?;
     let event =
         crate::events::routes::visible_event(&state, &viewer, &event_key, "Invalid event").await?;
     if !crate::events::can_modify(&user, &event) {
@@ -162,7 +162,7 @@ pub async fn view(
     user: Arc<CurrentUser>,
     Path(key): Path<String>,
 ) -> AppResult<Response> {
-    let viewer = crate::acl::viewer(&state.db, &user).await?;
+    let viewer = crate::acl::viewer(&state, &user).await?;
     let ctx = visible_report(&state, &viewer, &key, user.role.perm_sync).await?;
     Ok(wire::json(&ctx.wire(true)))
 }
@@ -257,7 +257,7 @@ pub async fn index(
     Query(query): Query<HashMap<String, String>>,
     body: Body,
 ) -> AppResult<Response> {
-    let viewer = crate::acl::viewer(&state.db, &user).await?;
+    let viewer = crate::acl::viewer(&state, &user).await?;
     let filter = read_filter(&url, query, body, &user)?;
     let reports = store::index(state.db.ex(), &viewer, &filter).await?;
     let list: Vec<Value> = reports.iter().map(|r| r.wire(true)).collect();

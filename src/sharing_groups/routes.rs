@@ -36,7 +36,7 @@ async fn visible(
     message: &str,
 ) -> AppResult<Full> {
     let r = IdRef::parse(key).ok_or_else(|| AppError::not_found(message))?;
-    let viewer = crate::acl::viewer(&state.db, user).await?;
+    let viewer = crate::acl::viewer(&state, user).await?;
     match store::load(state.db.ex(), &r).await? {
         Some(f) if viewer.can_see_sharing_group(f.sg.id, f.sg.org_id) => Ok(f),
         _ => Err(AppError::not_found(message)),
@@ -44,7 +44,7 @@ async fn visible(
 }
 
 pub async fn index(State(state): State<AppState>, user: Arc<CurrentUser>) -> AppResult<Response> {
-    let viewer = crate::acl::viewer(&state.db, &user).await?;
+    let viewer = crate::acl::viewer(&state, &user).await?;
     let ids = (!viewer.site_admin).then_some(viewer.sg_ids.as_slice());
     let groups = store::list(state.db.ex(), ids).await?;
     let items: Vec<Value> = groups.iter().map(|f| f.index_item(&user)).collect();
@@ -55,8 +55,18 @@ pub async fn view(
     State(state): State<AppState>,
     user: Arc<CurrentUser>,
     Path(key): Path<String>,
+    method: axum::http::Method,
 ) -> AppResult<Response> {
-    let full = visible(&state, &user, &key, NOT_VISIBLE).await?;
+    // MISP answers a missing or hidden group with 405 (the same for both); an existence check
+    // (HEAD) may only answer 200 or 404.
+    let full = visible(&state, &user, &key, NOT_VISIBLE)
+        .await
+        .map_err(|e| match e {
+            AppError::NotFound(m) if method != axum::http::Method::HEAD => {
+                AppError::MethodNotAllowed(m)
+            }
+            other => other,
+        })?;
     let mut head = full.sg.head();
     if full.sg.sync_user_id != 0 {
         let sync_org = match crate::users::store::find(state.db.ex(), full.sg.sync_user_id).await? {

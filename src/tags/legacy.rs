@@ -137,7 +137,7 @@ pub async fn event_add_tag(
 ) -> AppResult<Response> {
     require_tagger(&user)?;
     let map = legacy_body(body, "Event", "event")?;
-    let viewer = crate::acl::viewer(&state.db, &user).await?;
+    let viewer = crate::acl::viewer(&state, &user).await?;
     let key = pass_or(&pass, 0, &map, "event").and_then(|v| text(&v));
     let event = match key {
         Some(k) => visible_event(&state, &viewer, &k).await?,
@@ -191,7 +191,7 @@ pub async fn event_remove_tag(
     };
     // A hidden event and an untagged one answer alike.
     let combination = || Ok(legacy_fail("Invalid event - tag combination."));
-    let viewer = crate::acl::viewer(&state.db, &user).await?;
+    let viewer = crate::acl::viewer(&state, &user).await?;
     let key = pass_or(&pass, 0, &map, "event").and_then(|v| text(&v));
     let event = match key {
         Some(k) => visible_event(&state, &viewer, &k).await?,
@@ -222,7 +222,7 @@ async fn legacy_attribute(
         .and_then(|v| text(&v))
         .and_then(|k| IdRef::parse(&k))
         .ok_or_else(invalid)?;
-    let viewer = crate::acl::viewer(&state.db, user).await?;
+    let viewer = crate::acl::viewer(&state, user).await?;
     visible_attribute(state, &viewer, &r)
         .await?
         .ok_or_else(invalid)

@@ -246,7 +246,7 @@ pub async fn index(
     let tags = store::list(state.db.ex(), &filter).await?;
     let stats = !truthy(params.get("exclude_statistics"));
     let (events, attributes) = if stats {
-        let viewer = crate::acl::viewer(&state.db, &user).await?;
+        let viewer = crate::acl::viewer(&state, &user).await?;
         (
             store::event_counts(state.db.ex(), &viewer, None).await?,
             store::attribute_counts(state.db.ex(), &viewer, None).await?,
@@ -276,7 +276,7 @@ pub async fn view(
         AppError::MethodNotAllowed("Invalid Tag".into())
     })
     .await?;
-    let viewer = crate::acl::viewer(&state.db, &user).await?;
+    let viewer = crate::acl::viewer(&state, &user).await?;
     let count = store::event_counts(state.db.ex(), &viewer, Some(tag.id)).await?;
     let attributes = store::attribute_counts(state.db.ex(), &viewer, Some(tag.id)).await?;
     Ok(wire::json(&TagStats {

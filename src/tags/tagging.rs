@@ -393,7 +393,7 @@ pub async fn attach_tag_to_object(
     require_tagger(&user)?;
     let map = body.object("Tag")?;
     let req = object_request(&pass, &map)?;
-    let viewer = crate::acl::viewer(&state.db, &user).await?;
+    let viewer = crate::acl::viewer(&state, &user).await?;
     let target = visible_target(&state, &viewer, &req.uuid)
         .await?
         .ok_or_else(|| AppError::not_found(INVALID_TARGET))?;
@@ -428,7 +428,7 @@ pub async fn remove_tag_from_object(
         TagRef::Name(name) => store::find_by_name(state.db.ex(), name).await?,
     }
     .ok_or_else(|| AppError::MethodNotAllowed("Invalid Tag.".into()))?;
-    let viewer = crate::acl::viewer(&state.db, &user).await?;
+    let viewer = crate::acl::viewer(&state, &user).await?;
     let target = visible_target(&state, &viewer, &req.uuid)
         .await?
         .ok_or_else(|| AppError::not_found(INVALID_TARGET))?;

@@ -357,10 +357,7 @@ pub async fn admin_edit(
         fields.push(("change_pw", (target.id != actor.user.id).into()));
     }
     fields.push(("date_modified", now.into()));
-    match store::update(state.db.ex(), target.id, fields)
-        .await
-        .inspect(|_| state.key_cache.clear())
-    {
+    match store::update(state.db.ex(), target.id, fields).await {
         Ok(_) => {}
         Err(e) if crate::db::is_unique_violation(&e) => {
             return Err(AppError::invalid(
@@ -392,7 +389,6 @@ pub async fn admin_delete(
         });
     }
     store::delete(state.db.ex(), target.id).await?;
-    state.key_cache.clear();
     Ok(wire::saved("User deleted.", &url.original, Some(target.id)))
 }
 
@@ -443,7 +439,6 @@ pub async fn edit_self(
     }
     fields.push(("date_modified", now.into()));
     store::update(state.db.ex(), actor.user.id, fields).await?;
-    state.key_cache.clear();
     let user = store::find(state.db.ex(), actor.user.id)
         .await?
         .ok_or_else(|| AppError::not_found(INVALID))?;

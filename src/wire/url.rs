@@ -19,6 +19,9 @@ pub struct MispUrl {
     pub named: HashMap<String, String>,
     /// The extension of the last segment (`json`, `xml`, `csv`), lower-cased.
     pub ext: Option<String>,
+    /// `/[admin/]controller/action` with the action as the client wrote it and no parameters:
+    /// the `url` of MISP's "save failed" envelopes (`/attributes/add`, `/sharing_groups/addOrg`).
+    pub action_url: String,
 }
 
 impl MispUrl {
@@ -143,6 +146,19 @@ pub fn canonical(method: &Method, original: &str) -> (String, MispUrl) {
         }
         Some(first) => (first.to_ascii_lowercase(), &rest[1..]),
     };
+    let written = match rest.first() {
+        Some(first) if !is_id(first) => first.to_string(),
+        _ => action.clone(),
+    };
+    let prefix = if admin || action.starts_with("admin_") {
+        "/admin"
+    } else {
+        ""
+    };
+    misp.action_url = format!(
+        "{prefix}/{controller}/{}",
+        written.strip_prefix("admin_").unwrap_or(&written)
+    );
     if let Some(stripped) = action.strip_prefix("admin_") {
         admin = true;
         action = stripped.to_string();
