@@ -594,7 +594,7 @@ async fn modifiable_event(
     key: &str,
     message: &str,
 ) -> AppResult<(Viewer, Event)> {
-    let viewer = crate::acl::viewer(&state, user).await?;
+    let viewer = crate::acl::viewer(state, user).await?;
     let event = visible_event(state, &viewer, key, message).await?;
     Ok((viewer, event))
 }

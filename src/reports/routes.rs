@@ -68,7 +68,7 @@ async fn editable_report(
     key: &str,
 ) -> AppResult<(Viewer, ReportInContext)> {
     user.require(user.role.perm_add)?;
-    let viewer = crate::acl::viewer(&state, user).await?;
+    let viewer = crate::acl::viewer(state, user).await?;
     let r = IdRef::parse(key).ok_or_else(|| AppError::not_found(INVALID))?;
     let ctx = store::find(state.db.ex(), &r)
         .await?

@@ -36,7 +36,7 @@ async fn visible(
     message: &str,
 ) -> AppResult<Full> {
     let r = IdRef::parse(key).ok_or_else(|| AppError::not_found(message))?;
-    let viewer = crate::acl::viewer(&state, user).await?;
+    let viewer = crate::acl::viewer(state, user).await?;
     match store::load(state.db.ex(), &r).await? {
         Some(f) if viewer.can_see_sharing_group(f.sg.id, f.sg.org_id) => Ok(f),
         _ => Err(AppError::not_found(message)),

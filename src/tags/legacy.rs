@@ -222,7 +222,7 @@ async fn legacy_attribute(
         .and_then(|v| text(&v))
         .and_then(|k| IdRef::parse(&k))
         .ok_or_else(invalid)?;
-    let viewer = crate::acl::viewer(&state, user).await?;
+    let viewer = crate::acl::viewer(state, user).await?;
     visible_attribute(state, &viewer, &r)
         .await?
         .ok_or_else(invalid)
