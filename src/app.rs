@@ -437,8 +437,13 @@ async fn invalidate_caches(State(state): State<AppState>, req: Request, next: Ne
         .unwrap_or("")
         .to_string();
     let resp = next.run(req).await;
-    if writes && resp.status().is_success() && ACCESS_CONTROLLERS.contains(&controller.as_str()) {
-        state.caches.clear();
+    if writes && resp.status().is_success() {
+        // Any write may change an event document (two in one second leave its timestamp, the
+        // snapshot key, unchanged); writes to access data also change who sees what.
+        state.caches.events.clear();
+        if ACCESS_CONTROLLERS.contains(&controller.as_str()) {
+            state.caches.clear();
+        }
     }
     resp
 }

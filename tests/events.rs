@@ -489,3 +489,50 @@ async fn large_events_are_streamed_whole_and_filtered() {
     assert_eq!(attrs.len(), 2599);
     assert!(attrs.iter().all(|a| a["value"] != "v1234"));
 }
+
+#[tokio::test]
+async fn views_are_fresh_after_every_write() {
+    let app = TestApp::spawn().await;
+    let r = app
+        .admin_post(
+            "/events/add",
+            json!({"info": "fresh", "Attribute": [{"type": "text", "value": "one"}]}),
+        )
+        .await;
+    let id = r.json["Event"]["id"].as_str().unwrap().to_string();
+    let count = |r: &common::TestResponse| r.json["Event"]["Attribute"].as_array().unwrap().len();
+    assert_eq!(
+        count(&app.admin_get(&format!("/events/view/{id}")).await),
+        1
+    );
+    // Several writes inside one second leave the event timestamp as it was: still seen at once.
+    for (i, value) in ["two", "three"].iter().enumerate() {
+        let r = app
+            .admin_post(
+                &format!("/attributes/add/{id}"),
+                json!({"type": "text", "value": value}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(
+            count(&app.admin_get(&format!("/events/view/{id}")).await),
+            i + 2
+        );
+    }
+    let uuid = app.admin_get(&format!("/events/view/{id}")).await.json["Event"]["uuid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = app
+        .admin_post(
+            "/tags/attachTagToObject",
+            json!({"uuid": uuid, "tag": "local:note", "local": 1}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let v = app.admin_get(&format!("/events/view/{id}")).await;
+    assert_eq!(
+        v.json["Event"]["Tag"][0]["name"], "local:note",
+        "a local tag moves no timestamp but shows at once"
+    );
+}

@@ -1,25 +1,35 @@
 //! A small in-process TTL map for data read on every request and changed rarely (resolved API
-//! keys, an organisation's sharing groups, organisation summaries). Changes made through this
-//! node clear it at once (`app::invalidate_caches`); other nodes sharing the database see them
-//! within `TTL`.
+//! keys, an organisation's sharing groups, organisation summaries, small events' stored parts).
+//! Changes made through this node clear it at once (`app::invalidate_caches`); other nodes
+//! sharing the database see them within the map's TTL.
 
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub const TTL: Duration = Duration::from_secs(10);
+/// How long another node's change to an event may take to show in this node's snapshot of it.
+pub const EVENT_TTL: Duration = Duration::from_secs(2);
 const MAX_ENTRIES: usize = 10_000;
 
 pub struct TtlMap<K, V> {
     map: Mutex<HashMap<K, (Instant, V)>>,
+    ttl: Duration,
+}
+
+impl<K, V> TtlMap<K, V> {
+    pub fn new(ttl: Duration) -> Self {
+        TtlMap {
+            map: Mutex::new(HashMap::new()),
+            ttl,
+        }
+    }
 }
 
 impl<K, V> Default for TtlMap<K, V> {
     fn default() -> Self {
-        TtlMap {
-            map: Mutex::new(HashMap::new()),
-        }
+        TtlMap::new(TTL)
     }
 }
 
@@ -27,14 +37,18 @@ impl<K: Eq + Hash, V: Clone> TtlMap<K, V> {
     pub fn get(&self, key: &K) -> Option<V> {
         let map = self.map.lock().expect("ttl map lock");
         map.get(key)
-            .filter(|(at, _)| at.elapsed() < TTL)
+            .filter(|(at, _)| at.elapsed() < self.ttl)
             .map(|(_, v)| v.clone())
     }
 
     pub fn put(&self, key: K, value: V) {
         let mut map = self.map.lock().expect("ttl map lock");
         if map.len() >= MAX_ENTRIES {
-            map.retain(|_, (at, _)| at.elapsed() < TTL);
+            let ttl = self.ttl;
+            map.retain(|_, (at, _)| at.elapsed() < ttl);
+            if map.len() >= MAX_ENTRIES {
+                map.clear();
+            }
         }
         map.insert(key, (Instant::now(), value));
     }
@@ -44,15 +58,27 @@ impl<K: Eq + Hash, V: Clone> TtlMap<K, V> {
     }
 }
 
-/// The node-local caches of access data, cleared together.
-#[derive(Default)]
+/// The node-local caches.
 pub struct AccessCaches {
     /// Key hash -> key row, user, role, organisation.
-    pub keys: TtlMap<String, std::sync::Arc<crate::auth::keycache::Resolved>>,
+    pub keys: TtlMap<String, Arc<crate::auth::keycache::Resolved>>,
     /// Organisation id -> the sharing groups it belongs to.
-    pub sg_ids: TtlMap<i64, std::sync::Arc<Vec<i64>>>,
+    pub sg_ids: TtlMap<i64, Arc<Vec<i64>>>,
     /// Organisation id -> its row (summaries in event documents).
-    pub orgs: TtlMap<i64, std::sync::Arc<crate::orgs::Organisation>>,
+    pub orgs: TtlMap<i64, Arc<crate::orgs::Organisation>>,
+    /// Snapshots of small events' stored parts, by event and timestamp (`events::parts`).
+    pub events: TtlMap<crate::events::parts::Key, Arc<crate::events::parts::Parts>>,
+}
+
+impl Default for AccessCaches {
+    fn default() -> Self {
+        AccessCaches {
+            keys: TtlMap::default(),
+            sg_ids: TtlMap::default(),
+            orgs: TtlMap::default(),
+            events: TtlMap::new(EVENT_TTL),
+        }
+    }
 }
 
 impl AccessCaches {
@@ -60,5 +86,6 @@ impl AccessCaches {
         self.keys.clear();
         self.sg_ids.clear();
         self.orgs.clear();
+        self.events.clear();
     }
 }

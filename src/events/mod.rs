@@ -2,6 +2,7 @@
 //! distribution and sharing group decide who sees it (`acl`).
 
 pub mod edit;
+pub mod parts;
 pub mod routes;
 pub mod store;
 pub mod view;

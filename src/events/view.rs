@@ -9,6 +9,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
+use super::parts::Parts;
 use super::store::ViewHints;
 use super::{Event, EventHead};
 use crate::acl::Viewer;
@@ -84,14 +85,13 @@ async fn head(
 }
 
 /// Everything after the attributes: the empty MISP blocks, objects, reports and event tags.
-async fn tail(
-    state: &AppState,
+fn tail(
     viewer: &Viewer,
     event: &Event,
     opts: ViewOptions,
-    tags: &HashMap<i64, Vec<AttachedTag>>,
-    hints: &ViewHints,
+    parts: &Parts,
 ) -> Result<Map<String, Value>, AppError> {
+    let to_value = |v: &dyn erased::Ser| v.value().map_err(|e| AppError::Internal(e.into()));
     let mut map = Map::new();
     if !opts.metadata {
         map.insert("ShadowAttribute".into(), json!([]));
@@ -99,45 +99,37 @@ async fn tail(
     map.insert("RelatedEvent".into(), json!([]));
     map.insert("Galaxy".into(), json!([]));
     if !opts.metadata {
-        let objects = if hints.objects > 0 {
-            crate::objects::store::of_event(state.db.ex(), event.id, opts.include_deleted).await?
-        } else {
-            Vec::new()
-        };
         let acl = event.acl();
-        let visible: Vec<Value> = objects
+        let objects: Vec<Value> = parts
+            .objects
             .iter()
-            .filter_map(|o| crate::objects::wire(o, viewer, &acl, tags))
+            .filter_map(|o| crate::objects::wire(o, viewer, &acl, &parts.attribute_tags))
             .collect();
-        map.insert("Object".into(), visible.into());
-        let acl = event.acl();
-        let reports = if hints.reports > 0 {
-            crate::reports::store::of_event(state.db.ex(), event.id, opts.privileged).await?
-        } else {
-            Vec::new()
-        };
-        let visible: Vec<_> = reports
+        map.insert("Object".into(), objects.into());
+        let reports: Vec<_> = parts
+            .reports
             .iter()
             .filter(|r| viewer.can_see_element(&acl, r.acl(), None))
             .collect();
-        map.insert(
-            "EventReport".into(),
-            serde_json::to_value(&visible).map_err(|e| AppError::Internal(e.into()))?,
-        );
+        map.insert("EventReport".into(), to_value(&reports)?);
     }
     map.insert("CryptographicKey".into(), json!([]));
-    let tags = if hints.tags > 0 {
-        crate::tags::store::of_event(state.db.ex(), event.id).await?
-    } else {
-        Vec::new()
-    };
-    if !tags.is_empty() {
-        map.insert(
-            "Tag".into(),
-            serde_json::to_value(&tags).map_err(|e| AppError::Internal(e.into()))?,
-        );
+    if !parts.event_tags.is_empty() {
+        map.insert("Tag".into(), to_value(&parts.event_tags)?);
     }
     Ok(map)
+}
+
+/// Serialising through a trait object keeps `tail` free of one closure per type.
+mod erased {
+    pub trait Ser {
+        fn value(&self) -> serde_json::Result<serde_json::Value>;
+    }
+    impl<T: serde::Serialize> Ser for T {
+        fn value(&self) -> serde_json::Result<serde_json::Value> {
+            serde_json::to_value(self)
+        }
+    }
 }
 
 /// `{...}` without its closing brace, to append more entries to.
@@ -211,14 +203,10 @@ pub async fn respond(
         privileged,
         ..opts
     };
-    let hints = super::store::view_hints(state.db.ex(), &event).await?;
-    let tags = if opts.metadata || hints.attribute_tags == 0 {
-        HashMap::new()
-    } else {
-        crate::tags::store::of_event_attributes(state.db.ex(), event.id).await?
-    };
-    let head = head(&state, user, &event, &hints).await?;
-    let tail = tail(&state, &viewer, &event, opts, &tags, &hints).await?;
+    let parts =
+        super::parts::load(&state, &event, opts.include_deleted, opts.privileged, CHUNK).await?;
+    let head = head(&state, user, &event, &parts.hints).await?;
+    let tail = tail(&viewer, &event, opts, &parts)?;
     let mut start = b"{\"Event\":".to_vec();
     start.extend(open_object(&head));
     let json = |body: Body| {
@@ -233,20 +221,34 @@ pub async fn respond(
         return Ok(json(Body::from(start)));
     }
     start.extend_from_slice(b",\"Attribute\":[");
-    let query = super::store::view_attributes(event.id, opts.include_deleted);
-    if event.attribute_count <= CHUNK as i64 {
-        let rows: Vec<Attribute> = state.db.ex().fetch_all(&query).await?;
-        start.extend(encode_chunk(&rows, &viewer, &event, &tags, &mut true));
+    if let Some(rows) = &parts.attributes {
+        start.extend(encode_chunk(
+            rows,
+            &viewer,
+            &event,
+            &parts.attribute_tags,
+            &mut true,
+        ));
         start.push(b']');
         start.extend(closing(&tail));
         return Ok(json(Body::from(start)));
     }
+    let query = super::store::view_attributes(event.id, opts.include_deleted);
     let (body_tx, mut body_rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     tokio::spawn(async move {
         if body_tx.send(Ok(Bytes::from(start))).await.is_err() {
             return;
         }
-        if let Err(e) = stream_attributes(&state, &viewer, &event, query, &tags, &body_tx).await {
+        if let Err(e) = stream_attributes(
+            &state,
+            &viewer,
+            &event,
+            query,
+            &parts.attribute_tags,
+            &body_tx,
+        )
+        .await
+        {
             tracing::error!(error = %e, "event view stream failed");
             let _ = body_tx
                 .send(Err(std::io::Error::other("event view failed")))
