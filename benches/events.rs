@@ -181,6 +181,9 @@ async fn main() {
         n as f64 / took.as_secs_f64()
     );
 
+    // Reset the peak-RSS mark (Linux: clear_refs 5) so the view's own peak is measured, not
+    // the ingest's.
+    let _ = std::fs::write(format!("/proc/{pid}/clear_refs"), "5");
     let (_, before) = rss_mib(pid);
     let started = Instant::now();
     let resp = client

@@ -14,7 +14,11 @@ use sqlx::sqlite::{
 };
 // Every statement text comes from sea-query, which binds all values as parameters: the text
 // itself never contains request data, which is what `AssertSqlSafe` asserts.
-use sqlx::{AssertSqlSafe, FromRow, MySql, Postgres, Sqlite, Transaction};
+use sqlx::{AssertSqlSafe, ConnectOptions, FromRow, MySql, Postgres, Sqlite, Transaction};
+
+/// Statements slower than this are logged: streaming a 100k-row event legitimately takes a
+/// second, so sqlx's default of one second would warn on every big export.
+const SLOW: Duration = Duration::from_secs(10);
 
 /// Which database engine a `Db` talks to; decides the SQL dialect of every statement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,7 +121,8 @@ impl Db {
                     .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(10));
+                    .busy_timeout(Duration::from_secs(10))
+                    .log_slow_statements(log::LevelFilter::Warn, SLOW);
                 let path = opts.get_filename();
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                     std::fs::create_dir_all(dir).map_err(|source| ConnectError::Dir {
@@ -134,7 +139,9 @@ impl Db {
                 Ok(Db::Sqlite(pool))
             }
             "postgres" | "postgresql" => {
-                let opts = PgConnectOptions::from_str(url).map_err(conn_err)?;
+                let opts = PgConnectOptions::from_str(url)
+                    .map_err(conn_err)?
+                    .log_slow_statements(log::LevelFilter::Warn, SLOW);
                 let pool = PgPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(acquire)
@@ -147,7 +154,8 @@ impl Db {
                 let url = url.replacen("mariadb:", "mysql:", 1);
                 let opts = MySqlConnectOptions::from_str(&url)
                     .map_err(conn_err)?
-                    .charset("utf8mb4");
+                    .charset("utf8mb4")
+                    .log_slow_statements(log::LevelFilter::Warn, SLOW);
                 let pool = MySqlPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(acquire)

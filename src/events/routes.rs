@@ -554,6 +554,13 @@ pub async fn index(
             |o| json!({"id": o.id.to_string(), "name": o.name, "uuid": o.uuid}),
         )
     };
+    // One query for the tags of the whole page, not one per event.
+    let ids: Vec<i64> = events.iter().map(|e| e.id).collect();
+    let tags_by_event = if minimal {
+        HashMap::new()
+    } else {
+        crate::tags::store::of_events(state.db.ex(), &ids).await?
+    };
     let mut rows = Vec::with_capacity(events.len());
     for e in &events {
         if minimal {
@@ -564,8 +571,9 @@ pub async fn index(
             }));
             continue;
         }
-        let tags = crate::tags::store::of_event(state.db.ex(), e.id).await?;
-        let event_tags: Vec<Value> = tags
+        let event_tags: Vec<Value> = tags_by_event
+            .get(&e.id)
+            .map_or(&[][..], Vec::as_slice)
             .iter()
             .map(|t| json!({
                 "id": t.link_id.to_string(), "event_id": e.id.to_string(), "tag_id": t.tag.id.to_string(),

@@ -165,6 +165,25 @@ pub async fn of_event(ex: Exec<'_>, event_id: i64) -> sqlx::Result<Vec<AttachedT
     ex.fetch_all(&q).await
 }
 
+/// The exportable tags of several events at once (an index page), by event id.
+pub async fn of_events(
+    ex: Exec<'_>,
+    event_ids: &[i64],
+) -> sqlx::Result<HashMap<i64, Vec<AttachedTag>>> {
+    let mut map: HashMap<i64, Vec<AttachedTag>> = HashMap::new();
+    if event_ids.is_empty() {
+        return Ok(map);
+    }
+    let mut q = attached("event_tags", "event_id");
+    q.and_where(
+        Expr::col((Alias::new("l"), Alias::new("event_id"))).is_in(event_ids.iter().copied()),
+    );
+    for t in ex.fetch_all::<AttachedTag>(&q).await? {
+        map.entry(t.target_id).or_default().push(t);
+    }
+    Ok(map)
+}
+
 /// The exportable tags of every attribute of one event, by attribute id.
 pub async fn of_event_attributes(
     ex: Exec<'_>,
