@@ -436,12 +436,15 @@ async fn invalidate_caches(State(state): State<AppState>, req: Request, next: Ne
         .nth(1)
         .unwrap_or("")
         .to_string();
+    if writes {
+        state.caches.write_boundary();
+    }
     let resp = next.run(req).await;
-    if writes && resp.status().is_success() {
+    if writes {
         // Any write may change an event document (two in one second leave its timestamp, the
         // snapshot key, unchanged); writes to access data also change who sees what.
-        state.caches.events.clear();
-        if ACCESS_CONTROLLERS.contains(&controller.as_str()) {
+        state.caches.write_boundary();
+        if resp.status().is_success() && ACCESS_CONTROLLERS.contains(&controller.as_str()) {
             state.caches.clear();
         }
     }

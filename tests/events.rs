@@ -536,3 +536,27 @@ async fn views_are_fresh_after_every_write() {
         "a local tag moves no timestamp but shows at once"
     );
 }
+
+#[tokio::test]
+async fn edit_adds_new_objects_and_reports() {
+    let app = TestApp::spawn().await;
+    let r = app
+        .admin_post("/events/add", json!({"info": "children"}))
+        .await;
+    let uuid = r.json["Event"]["uuid"].as_str().unwrap().to_string();
+    let body = json!({
+        "Object": [{"name": "domain-ip", "meta-category": "network", "Attribute": [
+            {"type": "domain", "object_relation": "domain", "value": "example.org"},
+            {"type": "ip-dst", "object_relation": "ip", "value": "192.0.2.9"}]}],
+        "EventReport": [{"name": "notes", "content": "# Findings"}],
+    });
+    let r = app
+        .admin_post(&format!("/events/edit/{uuid}"), body.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let e = &r.json["Event"];
+    assert_eq!(e["Object"][0]["name"], "domain-ip");
+    assert_eq!(e["Object"][0]["Attribute"].as_array().unwrap().len(), 2);
+    assert_eq!(e["EventReport"][0]["name"], "notes");
+    assert_eq!(e["attribute_count"], "2");
+}

@@ -68,6 +68,9 @@ pub struct AccessCaches {
     pub orgs: TtlMap<i64, Arc<crate::orgs::Organisation>>,
     /// Snapshots of small events' stored parts, by event and timestamp (`events::parts`).
     pub events: TtlMap<crate::events::parts::Key, Arc<crate::events::parts::Parts>>,
+    /// Moved by every write before and after it runs: a snapshot read while the generation
+    /// moved may predate a commit and is not kept.
+    pub generation: std::sync::atomic::AtomicU64,
 }
 
 impl Default for AccessCaches {
@@ -77,11 +80,23 @@ impl Default for AccessCaches {
             sg_ids: TtlMap::default(),
             orgs: TtlMap::default(),
             events: TtlMap::new(EVENT_TTL),
+            generation: std::sync::atomic::AtomicU64::new(0),
         }
     }
 }
 
 impl AccessCaches {
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// A write starts or ends: event snapshots are forgotten and the generation moves.
+    pub fn write_boundary(&self) {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.events.clear();
+    }
+
     pub fn clear(&self) {
         self.keys.clear();
         self.sg_ids.clear();

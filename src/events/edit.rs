@@ -110,6 +110,7 @@ pub async fn edit(
     let mut tx = state.db.begin().await?;
     merge_attributes(tx.ex(), &user, &event, &attributes, now).await?;
     merge_event_tags(tx.ex(), &user, event.id, &map).await?;
+    add_new_children(tx.ex(), &user, &viewer, event.id, &map, now).await?;
     let publish = published
         && (user.site_admin() || (user.role.perm_publish && event.orgc_id == user.user.org_id));
     let count = crate::attributes::store::count_live(tx.ex(), event.id).await?;
@@ -138,6 +139,7 @@ pub async fn edit(
         metadata: url
             .named("metadata")
             .is_some_and(|v| v == "1" || v == "true"),
+        fresh: true,
         ..Default::default()
     };
     super::view::respond(state, &user, viewer, event, opts).await
@@ -263,6 +265,49 @@ async fn merge_attribute_tags(
         crate::attributes::store::detach_tags(ex.re(), *id, &gone).await?;
     }
     crate::tags::store::attach_to_attributes(ex, &links).await?;
+    Ok(())
+}
+
+/// Objects and reports of the request whose uuids are new are added (with their attributes and
+/// references); known ones are left to `/objects/edit` and `/eventReports/edit`.
+async fn add_new_children(
+    mut ex: Exec<'_>,
+    user: &CurrentUser,
+    viewer: &crate::acl::Viewer,
+    event_id: i64,
+    map: &Map<String, Value>,
+    now: i64,
+) -> AppResult<()> {
+    let list = |key: &str| {
+        map.get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_object().cloned())
+    };
+    let sg_ok = |sg: i64| viewer.site_admin || viewer.sg_ids.contains(&sg);
+    let objects: Vec<_> = list("Object")
+        .filter_map(|m| crate::objects::parse(m).ok())
+        .filter(|o| o.sharing_group_ids().iter().all(|sg| sg_ok(*sg)))
+        .collect();
+    if !objects.is_empty() {
+        crate::objects::store::insert_objects_as(
+            ex.re(),
+            event_id,
+            &objects,
+            now,
+            user.role.perm_tag_editor,
+        )
+        .await?;
+    }
+    let mut reports: Vec<_> = list("EventReport")
+        .filter_map(|m| crate::reports::parse(m).ok())
+        .filter(|r| r.distribution != 4 || sg_ok(r.sharing_group_id))
+        .collect();
+    let uuids: Vec<String> = reports.iter().map(|r| r.uuid.clone()).collect();
+    let taken = crate::reports::store::existing_uuids(ex.re(), &uuids).await?;
+    reports.retain(|r| !taken.contains(&r.uuid));
+    crate::reports::store::insert_many(ex, event_id, &reports, now).await?;
     Ok(())
 }
 

@@ -34,19 +34,24 @@ pub type Key = (i64, i64, bool, bool);
 
 /// The parts of `event`: `include_deleted` for soft-deleted attributes and objects,
 /// `deleted_reports` for soft-deleted reports; attributes read when the event has at most
-/// `limit` of them.
+/// `limit` of them. `fresh` (the answer to a write) never reads a snapshot.
 pub async fn load(
     state: &AppState,
     event: &Event,
     include_deleted: bool,
     deleted_reports: bool,
     limit: usize,
+    fresh: bool,
 ) -> Result<Arc<Parts>, AppError> {
     let small = event.attribute_count <= limit as i64;
     let key: Key = (event.id, event.timestamp, include_deleted, deleted_reports);
-    if small && let Some(hit) = state.caches.events.get(&key) {
+    if small
+        && !fresh
+        && let Some(hit) = state.caches.events.get(&key)
+    {
         return Ok(hit);
     }
+    let generation = state.caches.generation();
     let ex = || state.db.ex();
     let hints = super::store::view_hints(ex(), event).await?;
     let mut parts = Parts::default();
@@ -68,7 +73,7 @@ pub async fn load(
     }
     parts.hints = hints;
     let parts = Arc::new(parts);
-    if small {
+    if small && state.caches.generation() == generation {
         state.caches.events.put(key, parts.clone());
     }
     Ok(parts)

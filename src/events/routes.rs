@@ -332,6 +332,7 @@ pub async fn add(
         metadata: url
             .named("metadata")
             .is_some_and(|v| v == "1" || v == "true"),
+        fresh: true,
         ..Default::default()
     };
     super::view::respond(state, &user, viewer, event, opts).await

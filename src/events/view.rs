@@ -31,6 +31,8 @@ pub struct ViewOptions {
     pub metadata: bool,
     /// `deleted:1`: soft-deleted elements too.
     pub include_deleted: bool,
+    /// The answer to a write: read everything from the database, never from a snapshot.
+    pub fresh: bool,
     /// Set by `respond`: the viewer may see soft-deleted data (site admin, sync user, owner
     /// organisation). MISP lists their soft-deleted reports in the event even without `deleted`.
     pub privileged: bool,
@@ -203,8 +205,15 @@ pub async fn respond(
         privileged,
         ..opts
     };
-    let parts =
-        super::parts::load(&state, &event, opts.include_deleted, opts.privileged, CHUNK).await?;
+    let parts = super::parts::load(
+        &state,
+        &event,
+        opts.include_deleted,
+        opts.privileged,
+        CHUNK,
+        opts.fresh,
+    )
+    .await?;
     let head = head(&state, user, &event, &parts.hints).await?;
     let tail = tail(&viewer, &event, opts, &parts)?;
     let mut start = b"{\"Event\":".to_vec();
