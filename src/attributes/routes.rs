@@ -440,7 +440,7 @@ pub async fn add(
     }
     let ids = write_plan(&state, &user, event.id, plan).await?;
     let rows = store::by_ids(state.db.ex(), &ids).await?;
-    let tags = store::tags_of(state.db.ex(), &ids).await?;
+    let tags = crate::tags::store::of_attributes(state.db.ex(), &ids).await?;
     add_response(&rows, tags, fails)
 }
 
@@ -578,7 +578,7 @@ async fn attribute_json(
     let a = store::find(state.db.ex(), &IdRef::Id(id), true)
         .await?
         .ok_or_else(|| anyhow::anyhow!("attribute {id} vanished"))?;
-    let tags = store::tags_of(state.db.ex(), &[id])
+    let tags = crate::tags::store::of_attributes(state.db.ex(), &[id])
         .await?
         .remove(&id)
         .unwrap_or_default();

@@ -9,7 +9,6 @@ use sea_query::{Alias, Asterisk, Cond, Expr, ExprTrait, Func, JoinType, Order, Q
 use super::{Attribute, NewAttribute};
 use crate::acl::{ElementAcl, Viewer};
 use crate::db::{Exec, Fields};
-use crate::tags::AttachedTag;
 use crate::wire::IdRef;
 
 /// Rows per INSERT: 18 columns x 1,000 rows stays under every backend's parameter limit.
@@ -315,42 +314,6 @@ pub async fn touch_object(ex: Exec<'_>, object_id: i64, now: i64) -> sqlx::Resul
     )
     .await
     .map(|_| ())
-}
-
-/// The exportable tags of the given attributes, by attribute id, in link order.
-pub async fn tags_of(ex: Exec<'_>, ids: &[i64]) -> sqlx::Result<HashMap<i64, Vec<AttachedTag>>> {
-    let mut map: HashMap<i64, Vec<AttachedTag>> = HashMap::new();
-    if ids.is_empty() {
-        return Ok(map);
-    }
-    let (l, t) = (Alias::new("l"), Alias::new("t"));
-    let q = Query::select()
-        .expr_as(
-            Expr::col((l.clone(), Alias::new("id"))),
-            Alias::new("link_id"),
-        )
-        .expr_as(
-            Expr::col((l.clone(), Alias::new("attribute_id"))),
-            Alias::new("target_id"),
-        )
-        .column((l.clone(), Alias::new("local")))
-        .column((l.clone(), Alias::new("relationship_type")))
-        .column((t.clone(), Asterisk))
-        .from_as("attribute_tags", l.clone())
-        .join_as(
-            JoinType::InnerJoin,
-            "tags",
-            t.clone(),
-            Expr::col((t.clone(), Alias::new("id"))).equals((l.clone(), Alias::new("tag_id"))),
-        )
-        .and_where(Expr::col((t.clone(), Alias::new("exportable"))).eq(true))
-        .and_where(Expr::col((l.clone(), Alias::new("attribute_id"))).is_in(ids.iter().copied()))
-        .order_by((l, Alias::new("id")), Order::Asc)
-        .to_owned();
-    for tag in ex.fetch_all::<AttachedTag>(&q).await? {
-        map.entry(tag.target_id).or_default().push(tag);
-    }
-    Ok(map)
 }
 
 /// Tag ids linked to each of the given attributes (local or not, exportable or not): what an

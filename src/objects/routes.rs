@@ -79,7 +79,7 @@ fn event_summary(e: &Event) -> Value {
 /// Attributes in the raw form with their `AttributeTag` lists.
 async fn tagged_attributes(state: &AppState, attrs: &[Attribute]) -> AppResult<Vec<Value>> {
     let ids: Vec<i64> = attrs.iter().map(|a| a.id).collect();
-    let tags = store::tags_of(state.db.ex(), &ids).await?;
+    let tags = crate::tags::store::of_attributes(state.db.ex(), &ids).await?;
     Ok(attrs
         .iter()
         .map(|a| raw_attribute(a, Some(tags.get(&a.id).map_or(&[][..], Vec::as_slice))))

@@ -3,14 +3,13 @@
 
 use std::collections::{HashMap, HashSet};
 
-use sea_query::{Alias, Asterisk, Cond, Expr, ExprTrait, JoinType, Order, Query};
+use sea_query::{Asterisk, Cond, Expr, ExprTrait, Order, Query};
 
 use super::{
     NewObject, NewReference, Object, ObjectReference, ObjectTree, ResolvedReference, Target,
 };
 use crate::attributes::{Attribute, NewAttribute};
 use crate::db::{Exec, Fields};
-use crate::tags::AttachedTag;
 use crate::wire::IdRef;
 
 /// Rows per INSERT and ids per `IN` list: 17 columns x 1,000 rows stays under every backend's
@@ -569,47 +568,6 @@ pub async fn same_template(
         }
     }
     Ok(out)
-}
-
-/// The exportable tags of the given attributes, by attribute id (an object view needs a
-/// handful, not the whole event's).
-pub async fn tags_of(
-    mut ex: Exec<'_>,
-    ids: &[i64],
-) -> sqlx::Result<HashMap<i64, Vec<AttachedTag>>> {
-    let (l, t) = (Alias::new("l"), Alias::new("t"));
-    let mut map: HashMap<i64, Vec<AttachedTag>> = HashMap::new();
-    for chunk in ids.chunks(BATCH) {
-        let q = Query::select()
-            .expr_as(
-                Expr::col((l.clone(), Alias::new("id"))),
-                Alias::new("link_id"),
-            )
-            .expr_as(
-                Expr::col((l.clone(), Alias::new("attribute_id"))),
-                Alias::new("target_id"),
-            )
-            .column((l.clone(), Alias::new("local")))
-            .column((l.clone(), Alias::new("relationship_type")))
-            .column((t.clone(), Asterisk))
-            .from_as("attribute_tags", l.clone())
-            .join_as(
-                JoinType::InnerJoin,
-                "tags",
-                t.clone(),
-                Expr::col((t.clone(), Alias::new("id"))).equals((l.clone(), Alias::new("tag_id"))),
-            )
-            .and_where(Expr::col((t.clone(), Alias::new("exportable"))).eq(true))
-            .and_where(
-                Expr::col((l.clone(), Alias::new("attribute_id"))).is_in(chunk.iter().copied()),
-            )
-            .order_by((l.clone(), Alias::new("id")), Order::Asc)
-            .to_owned();
-        for tag in ex.re().fetch_all::<AttachedTag>(&q).await? {
-            map.entry(tag.target_id).or_default().push(tag);
-        }
-    }
-    Ok(map)
 }
 
 pub async fn update_object(ex: Exec<'_>, id: i64, fields: Fields) -> sqlx::Result<u64> {

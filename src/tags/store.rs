@@ -184,6 +184,24 @@ pub async fn of_events(
     Ok(map)
 }
 
+/// The exportable tags of the given attributes, by attribute id, in link order.
+pub async fn of_attributes(
+    mut ex: Exec<'_>,
+    ids: &[i64],
+) -> sqlx::Result<HashMap<i64, Vec<AttachedTag>>> {
+    let mut map: HashMap<i64, Vec<AttachedTag>> = HashMap::new();
+    for chunk in ids.chunks(1000) {
+        let mut q = attached("attribute_tags", "attribute_id");
+        q.and_where(
+            Expr::col((Alias::new("l"), Alias::new("attribute_id"))).is_in(chunk.iter().copied()),
+        );
+        for t in ex.re().fetch_all::<AttachedTag>(&q).await? {
+            map.entry(t.target_id).or_default().push(t);
+        }
+    }
+    Ok(map)
+}
+
 /// The exportable tags of every attribute of one event, by attribute id.
 pub async fn of_event_attributes(
     ex: Exec<'_>,
