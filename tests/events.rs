@@ -560,3 +560,57 @@ async fn edit_adds_new_objects_and_reports() {
     assert_eq!(e["EventReport"][0]["name"], "notes");
     assert_eq!(e["attribute_count"], "2");
 }
+
+#[tokio::test]
+async fn edit_updates_known_objects_and_reports_by_uuid() {
+    let app = TestApp::spawn().await;
+    let body = json!({"info": "known", "protected": false,
+        "Object": [{"name": "domain-ip", "meta-category": "network", "comment": "first", "Attribute": [
+            {"type": "domain", "object_relation": "domain", "value": "example.org"}]}],
+        "EventReport": [{"name": "notes", "content": "v1"}]});
+    let r = app.admin_post("/events/add", body).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let e = r.json["Event"].clone();
+    assert_eq!(e["protected"], false);
+    let uuid = e["uuid"].as_str().unwrap().to_string();
+    let mut object = e["Object"][0].clone();
+    object.as_object_mut().unwrap().remove("timestamp");
+    object["comment"] = json!("second");
+    object["Attribute"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"type": "ip-dst", "object_relation": "ip", "value": "192.0.2.10"}));
+    let mut report = e["EventReport"][0].clone();
+    report.as_object_mut().unwrap().remove("timestamp");
+    report["content"] = json!("v2");
+    let stale = {
+        let mut old = e["EventReport"][0].clone();
+        old["content"] = json!("ignored");
+        old
+    };
+    let r = app
+        .admin_post(
+            &format!("/events/edit/{uuid}"),
+            json!({"Object": [object], "EventReport": [report]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let e = &r.json["Event"];
+    assert_eq!(
+        e["Object"].as_array().unwrap().len(),
+        1,
+        "updated, not duplicated"
+    );
+    assert_eq!(e["Object"][0]["comment"], "second");
+    assert_eq!(e["Object"][0]["Attribute"].as_array().unwrap().len(), 2);
+    assert_eq!(e["EventReport"][0]["content"], "v2");
+    assert_eq!(e["attribute_count"], "2");
+    // A report carrying its old timestamp is not newer: left as it is.
+    let r = app
+        .admin_post(
+            &format!("/events/edit/{uuid}"),
+            json!({"EventReport": [stale]}),
+        )
+        .await;
+    assert_eq!(r.json["Event"]["EventReport"][0]["content"], "v2");
+}

@@ -32,6 +32,7 @@ const EDITABLE: &[&str] = &[
     "sharing_group_id",
     "disable_correlation",
     "extends_uuid",
+    "protected",
 ];
 
 fn fail(errors: impl Into<Value>) -> AppError {
@@ -56,6 +57,7 @@ fn merged_fields(event: &Event, map: &Map<String, Value>) -> Result<NewEvent, Ap
         event.disable_correlation.into(),
     );
     merged.insert("extends_uuid".into(), event.extends_uuid.clone().into());
+    merged.insert("protected".into(), event.protected.into());
     for key in EDITABLE {
         if let Some(v) = map.get(*key).filter(|v| !v.is_null()) {
             merged.insert((*key).into(), v.clone());
@@ -81,7 +83,8 @@ pub async fn edit(
         .filter(|u| wire::is_uuid(u))
         .map_or(key, String::from);
     let event = visible_event(&state, &viewer, &target, "Invalid event").await?;
-    if !super::can_modify(&user, &event) {
+    // Sync users may also update events that came through sync (`locked`, spec/model.md 3.7).
+    if !(super::can_modify(&user, &event) || (user.role.perm_sync && event.locked)) {
         return Err(AppError::Forbidden(
             "You are not authorised to do that.".into(),
         ));
@@ -108,9 +111,9 @@ pub async fn edit(
     let attributes = parse_attributes(&viewer, &map);
     let now = wire::now();
     let mut tx = state.db.begin().await?;
-    merge_attributes(tx.ex(), &user, &event, &attributes, now).await?;
+    merge_attributes(tx.ex(), &user, &event, 0, &attributes, now).await?;
     merge_event_tags(tx.ex(), &user, event.id, &map).await?;
-    add_new_children(tx.ex(), &user, &viewer, event.id, &map, now).await?;
+    merge_children(tx.ex(), &user, &viewer, &event, &map, now).await?;
     let publish = published
         && (user.site_admin() || (user.role.perm_publish && event.orgc_id == user.user.org_id));
     let count = crate::attributes::store::count_live(tx.ex(), event.id).await?;
@@ -123,6 +126,7 @@ pub async fn edit(
         ("sharing_group_id", new.sharing_group_id.into()),
         ("disable_correlation", new.disable_correlation.into()),
         ("extends_uuid", new.extends_uuid.into()),
+        ("protected", new.protected.into()),
         ("timestamp", timestamp.unwrap_or(now).into()),
         ("published", publish.into()),
         ("attribute_count", count.into()),
@@ -167,6 +171,7 @@ async fn merge_attributes(
     mut ex: Exec<'_>,
     user: &CurrentUser,
     event: &Event,
+    object_id: i64,
     attrs: &[NewAttribute],
     now: i64,
 ) -> AppResult<()> {
@@ -190,20 +195,24 @@ async fn merge_attributes(
         .collect();
     let inserts: Vec<NewAttribute> = fresh
         .into_iter()
+        // The duplicate rule is for attributes outside objects only (spec/api.md 3.3).
         .filter(|a| {
-            a.deleted || keys.insert((a.r#type.clone(), a.value1.clone(), a.value2.clone()))
+            object_id != 0
+                || a.deleted
+                || keys.insert((a.r#type.clone(), a.value1.clone(), a.value2.clone()))
         })
         .cloned()
         .collect();
     let mut ids =
-        crate::attributes::store::insert_many(ex.re(), event.id, 0, &inserts, now).await?;
+        crate::attributes::store::insert_many(ex.re(), event.id, object_id, &inserts, now).await?;
     let mut tagged: Vec<(i64, &NewAttribute)> = inserts
         .iter()
         .filter_map(|a| ids.remove(&a.uuid).map(|id| (id, a)))
         .collect();
     for a in known {
         let old = &stored[&a.uuid];
-        if old.event_id != event.id || a.timestamp.is_some_and(|t| t <= old.timestamp) {
+        let elsewhere = old.event_id != event.id || old.object_id != object_id;
+        if elsewhere || a.timestamp.is_some_and(|t| t <= old.timestamp) {
             continue;
         }
         let fields: Fields = vec![
@@ -268,13 +277,14 @@ async fn merge_attribute_tags(
     Ok(())
 }
 
-/// Objects and reports of the request whose uuids are new are added (with their attributes and
-/// references); known ones are left to `/objects/edit` and `/eventReports/edit`.
-async fn add_new_children(
+/// Objects and reports of the request: new uuids are added (with their attributes and
+/// references); known ones of this event are updated when the request is newer (or carries no
+/// timestamp), an object's attributes merging like the event's.
+async fn merge_children(
     mut ex: Exec<'_>,
     user: &CurrentUser,
     viewer: &crate::acl::Viewer,
-    event_id: i64,
+    event: &Event,
     map: &Map<String, Value>,
     now: i64,
 ) -> AppResult<()> {
@@ -286,28 +296,69 @@ async fn add_new_children(
             .filter_map(|v| v.as_object().cloned())
     };
     let sg_ok = |sg: i64| viewer.site_admin || viewer.sg_ids.contains(&sg);
-    let objects: Vec<_> = list("Object")
-        .filter_map(|m| crate::objects::parse(m).ok())
-        .filter(|o| o.sharing_group_ids().iter().all(|sg| sg_ok(*sg)))
-        .collect();
-    if !objects.is_empty() {
+    let mut fresh = Vec::new();
+    for o in list("Object").filter_map(|m| crate::objects::parse(m).ok()) {
+        if !o.sharing_group_ids().iter().all(|sg| sg_ok(*sg)) {
+            continue;
+        }
+        match crate::objects::store::find(ex.re(), &wire::IdRef::Uuid(o.uuid.clone())).await? {
+            None => fresh.push(o),
+            Some(stored) if stored.event_id == event.id => {
+                if o.timestamp.is_none_or(|t| t > stored.timestamp) {
+                    let fields: Fields = vec![
+                        ("comment", o.comment.clone().into()),
+                        ("distribution", o.distribution.into()),
+                        ("sharing_group_id", o.sharing_group_id.into()),
+                        ("template_version", o.template_version.into()),
+                        ("first_seen", o.first_seen.into()),
+                        ("last_seen", o.last_seen.into()),
+                        ("timestamp", o.timestamp.unwrap_or(now).into()),
+                    ];
+                    crate::objects::store::update_object(ex.re(), stored.id, fields).await?;
+                    if o.deleted && !stored.deleted {
+                        crate::objects::store::soft_delete(ex.re(), stored.id, now).await?;
+                    }
+                }
+                merge_attributes(ex.re(), user, event, stored.id, &o.attributes, now).await?;
+            }
+            Some(_) => {}
+        }
+    }
+    if !fresh.is_empty() {
         crate::objects::store::insert_objects_as(
             ex.re(),
-            event_id,
-            &objects,
+            event.id,
+            &fresh,
             now,
             user.role.perm_tag_editor,
         )
         .await?;
     }
-    let mut reports: Vec<_> = list("EventReport")
-        .filter_map(|m| crate::reports::parse(m).ok())
-        .filter(|r| r.distribution != 4 || sg_ok(r.sharing_group_id))
-        .collect();
-    let uuids: Vec<String> = reports.iter().map(|r| r.uuid.clone()).collect();
-    let taken = crate::reports::store::existing_uuids(ex.re(), &uuids).await?;
-    reports.retain(|r| !taken.contains(&r.uuid));
-    crate::reports::store::insert_many(ex, event_id, &reports, now).await?;
+    let mut new_reports = Vec::new();
+    for r in list("EventReport").filter_map(|m| crate::reports::parse(m).ok()) {
+        if r.distribution == 4 && !sg_ok(r.sharing_group_id) {
+            continue;
+        }
+        match crate::reports::store::find(ex.re(), &wire::IdRef::Uuid(r.uuid.clone())).await? {
+            None => new_reports.push(r),
+            Some(stored)
+                if stored.report.event_id == event.id
+                    && r.timestamp.is_none_or(|t| t > stored.report.timestamp) =>
+            {
+                let fields: Fields = vec![
+                    ("name", r.name.clone().into()),
+                    ("content", r.content.clone().into()),
+                    ("distribution", r.distribution.into()),
+                    ("sharing_group_id", r.sharing_group_id.into()),
+                    ("deleted", r.deleted.into()),
+                    ("timestamp", r.timestamp.unwrap_or(now).into()),
+                ];
+                crate::reports::store::update(ex.re(), stored.report.id, fields).await?;
+            }
+            Some(_) => {}
+        }
+    }
+    crate::reports::store::insert_many(ex, event.id, &new_reports, now).await?;
     Ok(())
 }
 

@@ -36,6 +36,8 @@ pub(super) struct NewEvent {
     pub(super) timestamp: Option<i64>,
     pub(super) disable_correlation: bool,
     pub(super) extends_uuid: String,
+    /// `null` (never set), or whether sync updates must be signed (spec/model.md 4.5).
+    pub(super) protected: Option<bool>,
 }
 
 fn parse_analysis(input: &mut Input) -> Option<i64> {
@@ -101,6 +103,7 @@ pub(super) fn parse_event(map: &Map<String, Value>) -> Result<NewEvent, Value> {
     let timestamp = input.int("timestamp").filter(|t| *t > 0);
     let disable_correlation = input.bool("disable_correlation").unwrap_or(false);
     let extends_uuid = input.str("extends_uuid").unwrap_or_default();
+    let protected = input.bool("protected");
     if !extends_uuid.is_empty() && !wire::is_uuid(&extends_uuid) {
         input.error("extends_uuid", "Please provide a valid RFC 4122 UUID");
     }
@@ -118,6 +121,7 @@ pub(super) fn parse_event(map: &Map<String, Value>) -> Result<NewEvent, Value> {
             timestamp,
             disable_correlation,
             extends_uuid: extends_uuid.to_ascii_lowercase(),
+            protected,
         }),
     }
 }
@@ -271,6 +275,7 @@ pub async fn add(
         ),
         ("disable_correlation", new.disable_correlation.into()),
         ("extends_uuid", new.extends_uuid.into()),
+        ("protected", new.protected.into()),
     ];
     let mut tx = state.db.begin().await?;
     let event_id = store::insert(tx.ex(), fields).await?;
