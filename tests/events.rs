@@ -614,3 +614,56 @@ async fn edit_updates_known_objects_and_reports_by_uuid() {
         .await;
     assert_eq!(r.json["Event"]["EventReport"][0]["content"], "v2");
 }
+
+#[tokio::test]
+async fn index_value_filters_never_reveal_hidden_attributes() {
+    let app = TestApp::spawn().await;
+    let b = app.add_org("OrgB").await;
+    let c = app.add_org("OrgC").await;
+    let (_, b_user) = app.add_user("user@orgb.test", b, 3).await;
+    let (_, c_user) = app.add_user("user@orgc.test", c, 3).await;
+    let body = json!({"info": "shared event", "distribution": 3, "Attribute": [
+        {"type": "ip-dst", "value": "198.51.100.7", "comment": "public"},
+        {"type": "domain", "value": "secret.example", "distribution": 0, "comment": "private"}]});
+    let r = app.post("/events/add", &b_user, body).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let ids = |r: &common::TestResponse| -> Vec<String> {
+        r.json
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["info"].as_str().unwrap().to_string())
+            .collect()
+    };
+    for (filter, owner_sees, other_sees) in [
+        (json!({"value": "198.51.100.7"}), true, true),
+        (json!({"value": "secret.example"}), true, false),
+        (json!({"attribute": "SECRET"}), true, false),
+        (json!({"all": "secret"}), true, false),
+        (json!({"all": "shared"}), true, true),
+        (json!({"value": "!secret.example"}), false, true),
+    ] {
+        let owner = app.post("/events/index", &b_user, filter.clone()).await;
+        let other = app.post("/events/index", &c_user, filter.clone()).await;
+        assert_eq!(!ids(&owner).is_empty(), owner_sees, "owner, {filter}");
+        assert_eq!(!ids(&other).is_empty(), other_sees, "other org, {filter}");
+        assert_eq!(
+            other.headers["x-result-count"],
+            if other_sees { "1" } else { "0" },
+            "{filter}"
+        );
+    }
+    // The creator's e-mail is the creator organisation's business.
+    let r = app
+        .post("/events/index", &c_user, json!({"email": "user@orgb.test"}))
+        .await;
+    assert!(ids(&r).is_empty());
+    let r = app
+        .post("/events/index", &b_user, json!({"email": "user@orgb.test"}))
+        .await;
+    assert_eq!(ids(&r), ["shared event"]);
+    let r = app
+        .admin_post("/events/index", json!({"sharinggroup": "7"}))
+        .await;
+    assert!(ids(&r).is_empty());
+}

@@ -480,6 +480,17 @@ async fn read_filter(
     if let Some(v) = get("distribution") {
         f.distribution = int_terms(v);
     }
+    if let Some(v) = get("sharinggroup") {
+        f.sharing_groups = int_terms(v);
+    }
+    if let Some(v) = get("value") {
+        f.values = terms(v);
+    }
+    if let Some(v) = get("attribute") {
+        f.attribute = terms(v);
+    }
+    f.all = get("all").and_then(Value::as_str).map(str::to_string);
+    f.email = get("email").and_then(Value::as_str).map(str::to_string);
     if let Some(v) = get("org") {
         for t in terms(v) {
             let org = match IdRef::parse(&t.value) {

@@ -1,7 +1,9 @@
 //! SQL for events: insert, lookups, the filtered and ACL-restricted index, publish state, and
 //! the event blocklist.
 
-use sea_query::{Alias, Asterisk, Cond, Expr, ExprTrait, Func, Order, Query, SelectStatement};
+use sea_query::{
+    Alias, Asterisk, Cond, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement,
+};
 
 use super::Event;
 use crate::acl::Viewer;
@@ -98,6 +100,15 @@ pub struct IndexFilter {
     pub distribution: Vec<(bool, i64)>,
     pub timestamp: Option<(i64, i64)>,
     pub publish_timestamp: Option<(i64, i64)>,
+    /// `value`: exact attribute values (value1 or value2).
+    pub values: Vec<Term>,
+    /// `attribute`: attribute value substrings.
+    pub attribute: Vec<Term>,
+    /// `all`: a substring of the info, a tag name, or an attribute value or comment.
+    pub all: Option<String>,
+    pub sharing_groups: Vec<(bool, i64)>,
+    /// `email`: the creating user's e-mail address (substring).
+    pub email: Option<String>,
     pub sort: Option<&'static str>,
     pub descending: bool,
     pub limit: Option<u64>,
@@ -133,6 +144,108 @@ fn tagged(names: Vec<String>) -> SelectStatement {
         )
         .and_where(Expr::col(("tags", "name_lc")).is_in(names))
         .to_owned()
+}
+
+/// The events holding an attribute that matches `matches` and that the viewer may see: a
+/// value held only by a hidden attribute must not reveal its event.
+fn with_visible_attribute(viewer: &Viewer, matches: Cond) -> SelectStatement {
+    let (a, o, e2) = (Alias::new("a"), Alias::new("o"), Alias::new("e2"));
+    let mut q = Query::select();
+    q.column((a.clone(), Alias::new("event_id")))
+        .from_as("attributes", a.clone())
+        .join_as(
+            JoinType::InnerJoin,
+            "events",
+            e2.clone(),
+            Expr::col((e2.clone(), Alias::new("id"))).equals((a.clone(), Alias::new("event_id"))),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            "objects",
+            o.clone(),
+            Expr::col((o, Alias::new("id"))).equals((a.clone(), Alias::new("object_id"))),
+        )
+        .and_where(Expr::col((a, Alias::new("deleted"))).eq(false))
+        .cond_where(matches);
+    if let Some(acl) = viewer.elements_condition("e2", "a", Some("o")) {
+        q.cond_where(acl);
+    }
+    q
+}
+
+fn lower_like(table: &str, col: &str, needle: &str) -> Expr {
+    let pattern = format!("%{}%", crate::db::escape_like(&needle.to_lowercase()));
+    Expr::expr(Func::lower(Expr::col((Alias::new(table), Alias::new(col)))))
+        .like(sea_query::LikeExpr::new(pattern).escape('\\'))
+}
+
+/// `value`, `attribute`, `all` and `email`, each through what the viewer may see.
+fn attribute_filters(mut cond: Cond, viewer: &Viewer, f: &IndexFilter) -> Cond {
+    let acol = |c: &str| Expr::col((Alias::new("a"), Alias::new(c)));
+    for (negated, terms) in [(false, &f.values), (true, &f.values)] {
+        let vals: Vec<String> = terms
+            .iter()
+            .filter(|t| t.negated == negated)
+            .map(|t| t.value.clone())
+            .collect();
+        if vals.is_empty() {
+            continue;
+        }
+        let hit = Cond::any()
+            .add(acol("value1").is_in(vals.clone()))
+            .add(acol("value2").is_in(vals));
+        let sub = with_visible_attribute(viewer, hit);
+        cond = cond.add(if negated {
+            ecol("id").not_in_subquery(sub)
+        } else {
+            ecol("id").in_subquery(sub)
+        });
+    }
+    for t in &f.attribute {
+        let hit = Cond::any()
+            .add(lower_like("a", "value1", &t.value))
+            .add(lower_like("a", "value2", &t.value));
+        let sub = with_visible_attribute(viewer, hit);
+        cond = cond.add(if t.negated {
+            ecol("id").not_in_subquery(sub)
+        } else {
+            ecol("id").in_subquery(sub)
+        });
+    }
+    if let Some(needle) = f.all.as_deref().filter(|n| !n.is_empty()) {
+        let hit = Cond::any()
+            .add(lower_like("a", "value1", needle))
+            .add(lower_like("a", "value2", needle))
+            .add(lower_like("a", "comment", needle));
+        let tags = Query::select()
+            .column((Alias::new("et"), Alias::new("event_id")))
+            .from_as("event_tags", Alias::new("et"))
+            .inner_join(
+                "tags",
+                Expr::col(("tags", "id")).equals((Alias::new("et"), Alias::new("tag_id"))),
+            )
+            .and_where(lower_like("tags", "name", needle))
+            .to_owned();
+        cond = cond.add(
+            Cond::any()
+                .add(lower_like("e", "info", needle))
+                .add(ecol("id").in_subquery(tags))
+                .add(ecol("id").in_subquery(with_visible_attribute(viewer, hit))),
+        );
+    }
+    if let Some(email) = f.email.as_deref().filter(|n| !n.is_empty()) {
+        let users = Query::select()
+            .column("id")
+            .from("users")
+            .and_where(lower_like("users", "email", email))
+            .to_owned();
+        cond = cond.add(ecol("user_id").in_subquery(users));
+        // Who created an event is the creator organisation's business (and site admins').
+        if !viewer.site_admin {
+            cond = cond.add(ecol("orgc_id").eq(viewer.org_id));
+        }
+    }
+    cond
 }
 
 fn filtered(viewer: &Viewer, f: &IndexFilter) -> SelectStatement {
@@ -180,6 +293,8 @@ fn filtered(viewer: &Viewer, f: &IndexFilter) -> SelectStatement {
     cond = int_terms(cond, "threat_level_id", &f.threat_levels);
     cond = int_terms(cond, "analysis", &f.analysis);
     cond = int_terms(cond, "distribution", &f.distribution);
+    cond = int_terms(cond, "sharing_group_id", &f.sharing_groups);
+    cond = attribute_filters(cond, viewer, f);
     let tag_names = |neg: bool| -> Vec<String> {
         f.tags
             .iter()
