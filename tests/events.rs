@@ -667,3 +667,36 @@ async fn index_value_filters_never_reveal_hidden_attributes() {
         .await;
     assert!(ids(&r).is_empty());
 }
+
+#[tokio::test]
+async fn payload_tags_respect_their_restrictions() {
+    let app = TestApp::spawn().await;
+    let b = app.add_org("OrgB").await;
+    let (_, b_admin) = app.add_user("admin@orgb.test", b, 2).await;
+    // A tag reserved to the host organisation, and a local-only one.
+    let r = app
+        .admin_post("/tags/add", json!({"name": "host:only", "org_id": "1"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = app
+        .admin_post(
+            "/tags/add",
+            json!({"name": "local:only", "local_only": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let body = json!({"info": "tagged", "Tag": [{"name": "host:only"}, {"name": "local:only"}, {"name": "free:tag"}]});
+    let r = app.post("/events/add", &b_admin, body).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let names: Vec<&str> = r.json["Event"]["Tag"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["free:tag"],
+        "restricted and local-only tags are refused as global event tags"
+    );
+}

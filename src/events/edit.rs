@@ -250,7 +250,7 @@ async fn merge_attribute_tags(
     if requests.is_empty() {
         return Ok(());
     }
-    let tags = crate::tags::store::resolve(ex.re(), &requests, user.role.perm_tag_editor).await?;
+    let tags = crate::tags::store::resolve_for(ex.re(), &requests, user).await?;
     let ids: Vec<i64> = tagged.iter().map(|(id, _)| *id).collect();
     let linked: HashSet<(i64, i64)> = crate::attributes::store::linked_tag_ids(ex.re(), &ids)
         .await?
@@ -373,7 +373,7 @@ async fn merge_event_tags(
     if requests.is_empty() {
         return Ok(());
     }
-    let tags = crate::tags::store::resolve(ex.re(), &requests, user.role.perm_tag_editor).await?;
+    let tags = crate::tags::store::resolve_for(ex.re(), &requests, user).await?;
     let mut links = Vec::new();
     for r in &requests {
         let Some(tag) = tags.get(&r.name.to_lowercase()) else {

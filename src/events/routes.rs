@@ -302,8 +302,7 @@ pub async fn add(
     let mut requests = event_tags.clone();
     requests.extend(attributes.iter().flat_map(|a| a.tags.iter().cloned()));
     if !requests.is_empty() {
-        let tags =
-            crate::tags::store::resolve(tx.ex(), &requests, user.role.perm_tag_editor).await?;
+        let tags = crate::tags::store::resolve_for(tx.ex(), &requests, &user).await?;
         let links: Vec<(i64, bool, Option<String>)> = event_tags
             .iter()
             .filter(|r| !r.deleted)

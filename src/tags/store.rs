@@ -529,3 +529,20 @@ pub async fn attribute(ex: Exec<'_>, r: &IdRef) -> sqlx::Result<Option<Attribute
     )
     .await
 }
+
+/// `resolve` for `user`: tags restricted to another organisation or user are left out, as MISP
+/// refuses them (spec/model.md 1.9); so are `local_only` tags requested as global ones.
+pub async fn resolve_for(
+    ex: Exec<'_>,
+    requests: &[TagRequest],
+    user: &crate::auth::CurrentUser,
+) -> sqlx::Result<HashMap<String, Tag>> {
+    let mut tags = resolve(ex, requests, user.role.perm_tag_editor).await?;
+    tags.retain(|name, t| {
+        let global_use = requests
+            .iter()
+            .any(|r| !r.local && r.name.to_lowercase() == *name);
+        super::unusable_reason(t, user).is_none() && !(t.local_only && global_use)
+    });
+    Ok(tags)
+}
