@@ -14,7 +14,8 @@ use crate::wire::IdRef;
 /// Rows per INSERT: 18 columns x 1,000 rows stays under every backend's parameter limit.
 const BATCH: usize = 1000;
 
-const COLUMNS: [&str; 17] = [
+/// The columns of an attribute insert, in the order of `row`.
+pub const COLUMNS: [&str; 17] = [
     "uuid",
     "event_id",
     "object_id",
@@ -34,6 +35,29 @@ const COLUMNS: [&str; 17] = [
     "last_seen",
 ];
 
+/// One attribute's values for `COLUMNS`; `object_id` 0 outside objects.
+pub fn row(event_id: i64, object_id: i64, a: &NewAttribute, now: i64) -> [Expr; 17] {
+    [
+        a.uuid.clone().into(),
+        event_id.into(),
+        object_id.into(),
+        a.object_relation.clone().into(),
+        a.category.clone().into(),
+        a.r#type.clone().into(),
+        a.value1.clone().into(),
+        a.value2.clone().into(),
+        a.to_ids.into(),
+        a.distribution.into(),
+        a.sharing_group_id.into(),
+        a.comment.clone().into(),
+        a.deleted.into(),
+        a.disable_correlation.into(),
+        a.timestamp.unwrap_or(now).into(),
+        a.first_seen.into(),
+        a.last_seen.into(),
+    ]
+}
+
 /// Inserts attributes of one event (and object, or 0) in multi-row batches.
 pub async fn insert_rows(
     mut ex: Exec<'_>,
@@ -46,25 +70,7 @@ pub async fn insert_rows(
         let mut q = Query::insert();
         q.into_table("attributes").columns(COLUMNS);
         for a in chunk {
-            q.values_panic([
-                a.uuid.clone().into(),
-                event_id.into(),
-                object_id.into(),
-                a.object_relation.clone().into(),
-                a.category.clone().into(),
-                a.r#type.clone().into(),
-                a.value1.clone().into(),
-                a.value2.clone().into(),
-                a.to_ids.into(),
-                a.distribution.into(),
-                a.sharing_group_id.into(),
-                a.comment.clone().into(),
-                a.deleted.into(),
-                a.disable_correlation.into(),
-                a.timestamp.unwrap_or(now).into(),
-                a.first_seen.into(),
-                a.last_seen.into(),
-            ]);
+            q.values_panic(row(event_id, object_id, a, now));
         }
         ex.re().execute(&q).await?;
     }

@@ -33,27 +33,6 @@ const OBJECT_COLUMNS: [&str; 14] = [
     "last_seen",
 ];
 
-/// The attribute columns, as `attributes::store` writes them, with each row's own object id.
-const ATTRIBUTE_COLUMNS: [&str; 17] = [
-    "uuid",
-    "event_id",
-    "object_id",
-    "object_relation",
-    "category",
-    "type",
-    "value1",
-    "value2",
-    "to_ids",
-    "distribution",
-    "sharing_group_id",
-    "comment",
-    "deleted",
-    "disable_correlation",
-    "timestamp",
-    "first_seen",
-    "last_seen",
-];
-
 const REFERENCE_COLUMNS: [&str; 11] = [
     "uuid",
     "timestamp",
@@ -169,28 +148,6 @@ fn object_row(event_id: i64, o: &NewObject, now: i64) -> [Expr; 14] {
     ]
 }
 
-fn attribute_row(event_id: i64, object_id: i64, a: &NewAttribute, now: i64) -> [Expr; 17] {
-    [
-        a.uuid.clone().into(),
-        event_id.into(),
-        object_id.into(),
-        a.object_relation.clone().into(),
-        a.category.clone().into(),
-        a.r#type.clone().into(),
-        a.value1.clone().into(),
-        a.value2.clone().into(),
-        a.to_ids.into(),
-        a.distribution.into(),
-        a.sharing_group_id.into(),
-        a.comment.clone().into(),
-        a.deleted.into(),
-        a.disable_correlation.into(),
-        a.timestamp.unwrap_or(now).into(),
-        a.first_seen.into(),
-        a.last_seen.into(),
-    ]
-}
-
 /// Stores objects of one event with their attributes and references: one multi-row INSERT for
 /// the objects, one for all their attributes, references resolved once every object exists.
 /// Objects and attributes whose uuid is already used are skipped (as MISP drops them on
@@ -270,9 +227,15 @@ pub async fn insert_attributes(
     }
     let rows = fresh
         .iter()
-        .map(|(object_id, a)| attribute_row(event_id, *object_id, a, now))
+        .map(|(object_id, a)| crate::attributes::store::row(event_id, *object_id, a, now))
         .collect();
-    bulk_insert(ex.re(), "attributes", ATTRIBUTE_COLUMNS, rows).await?;
+    bulk_insert(
+        ex.re(),
+        "attributes",
+        crate::attributes::store::COLUMNS,
+        rows,
+    )
+    .await?;
     let fresh_uuids: Vec<String> = fresh.iter().map(|(_, a)| a.uuid.clone()).collect();
     let ids = crate::attributes::store::ids_by_uuid(ex.re(), event_id, &fresh_uuids).await?;
     let tagged: Vec<&NewAttribute> = fresh
