@@ -71,6 +71,15 @@ where
     get(h).fallback(only("GET"))
 }
 
+/// Searches take GET (URL parameters) and POST (a JSON body).
+fn search<H, T>(h: H) -> MethodRouter<AppState>
+where
+    H: Handler<T, AppState>,
+    T: 'static,
+{
+    get(h.clone()).post(h).fallback(only("POST"))
+}
+
 fn only(
     verb: &'static str,
 ) -> impl Fn() -> std::future::Ready<AppError> + Clone + Send + Sync + 'static {
@@ -154,6 +163,32 @@ fn routes() -> Router<AppState> {
             read(crate::attributes::routes::view),
         )
         .route("/attributes/index", read(crate::attributes::routes::index))
+        // routes: search
+        .route("/events/restsearch", search(crate::search::routes::events))
+        .route(
+            "/events/restsearch/{*args}",
+            search(crate::search::routes::events),
+        )
+        .route(
+            "/attributes/restsearch",
+            search(crate::search::routes::attributes),
+        )
+        .route(
+            "/attributes/restsearch/{*args}",
+            search(crate::search::routes::attributes),
+        )
+        .route(
+            "/objects/restsearch",
+            search(crate::search::routes::objects),
+        )
+        .route(
+            "/objects/restsearch/{*args}",
+            search(crate::search::routes::objects),
+        )
+        .route(
+            "/attributes/bro/{*args}",
+            search(crate::search::routes::bro),
+        )
         .route("/objects/add/{event}", write(crate::objects::routes::add))
         .route(
             "/objects/add/{event}/{template}",
@@ -375,6 +410,27 @@ fn routes() -> Router<AppState> {
         .route("/auth_keys/view/{id}", read(auth_keys::routes::view))
         .route("/auth_keys/edit/{id}", write(auth_keys::routes::edit))
         .route("/auth_keys/delete/{id}", remove(auth_keys::routes::delete))
+        // routes: correlation
+        .route(
+            "/correlation_exclusions/index",
+            read(crate::correlation::routes::index),
+        )
+        .route(
+            "/correlation_exclusions/view/{id}",
+            read(crate::correlation::routes::view),
+        )
+        .route(
+            "/correlation_exclusions/add",
+            write(crate::correlation::routes::add),
+        )
+        .route(
+            "/correlation_exclusions/delete/{id}",
+            remove(crate::correlation::routes::delete),
+        )
+        .route(
+            "/correlation_exclusions/clean",
+            write(crate::correlation::routes::clean),
+        )
         .fallback(not_found)
 }
 
@@ -424,18 +480,15 @@ const ACCESS_CONTROLLERS: &[&str] = &[
 ];
 
 async fn invalidate_caches(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let writes = !matches!(
-        *req.method(),
-        axum::http::Method::GET | axum::http::Method::HEAD
-    );
-    let controller = req
-        .uri()
-        .path()
-        .trim_start_matches("/admin")
-        .split('/')
-        .nth(1)
-        .unwrap_or("")
-        .to_string();
+    let mut segments = req.uri().path().trim_start_matches("/admin").split('/');
+    let controller = segments.nth(1).unwrap_or("").to_string();
+    // A POSTed search reads only.
+    let searches = matches!(segments.next(), Some("restsearch" | "index" | "bro"));
+    let writes = !searches
+        && !matches!(
+            *req.method(),
+            axum::http::Method::GET | axum::http::Method::HEAD
+        );
     if writes {
         state.caches.write_boundary();
     }

@@ -27,6 +27,12 @@ pub enum Command {
     /// Manage users from the command line.
     #[command(subcommand)]
     User(UserCommand),
+    /// Maintain the correlation index.
+    Correlate {
+        /// Rebuild the whole index from the attributes (after an upgrade or a restore).
+        #[arg(long)]
+        rebuild: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -103,6 +109,15 @@ pub struct Config {
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "CAIRN_MAX_BODY_BYTES", default_value_t = 64 * 1024 * 1024, global = true)]
     pub max_body_bytes: usize,
+    /// A value carried by more than this many other attributes over-correlates and is not
+    /// shown as a correlation (MISP's `MISP.correlation_limit`).
+    #[arg(
+        long,
+        env = "CAIRN_CORRELATION_LIMIT",
+        default_value_t = 20,
+        global = true
+    )]
+    pub correlation_limit: i64,
 }
 
 impl Config {
@@ -151,6 +166,7 @@ impl std::fmt::Debug for Config {
             .field("admin_password", &redact(&self.admin_password))
             .field("admin_key", &redact(&self.admin_key))
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("correlation_limit", &self.correlation_limit)
             .finish()
     }
 }

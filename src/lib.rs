@@ -16,12 +16,16 @@ pub mod bootstrap;
 pub mod cache;
 /// Configuration from flags and `CAIRN_*` variables.
 pub mod config;
+/// Correlation: postings per attribute value, related events and attributes through the ACL.
+pub mod correlation;
 /// Storage over SQLite, PostgreSQL and MySQL.
 pub mod db;
 /// The one error type and MISP's error bodies.
 pub mod error;
 /// Events: add, view, index, publish, delete.
 pub mod events;
+/// Export formats: pure streaming writers from rows to bytes.
+pub mod exports;
 /// MISP objects and object references.
 pub mod objects;
 /// Organisations.
@@ -31,6 +35,8 @@ pub mod reports;
 
 /// Roles and their permissions.
 pub mod roles;
+/// restSearch: filters, query plans and streamed exports.
+pub mod search;
 /// The version handshake and this instance's identity.
 pub mod servers;
 /// Sharing groups: who data with distribution 4 is shared with.

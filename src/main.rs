@@ -60,5 +60,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{key}");
             Ok(())
         }
+        Command::Correlate { rebuild } => {
+            if !rebuild {
+                anyhow::bail!("nothing to do: use `cairn correlate --rebuild`");
+            }
+            let state = cairn::app::prepare(config).await?;
+            let started = std::time::Instant::now();
+            let posted = cairn::correlation::rebuild(&state.db).await?;
+            println!(
+                "correlation index rebuilt: {posted} attributes in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
     }
 }

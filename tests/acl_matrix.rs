@@ -175,5 +175,83 @@ async fn every_read_path_follows_distribution() {
             .map(|x| x["EventReport"]["name"].as_str().unwrap().to_string())
             .collect();
         assert_eq!(reports, visible_reports, "event_reports/index for {who}");
+        search_paths(&app, who, key, &visible_events, &visible_attributes).await;
+    }
+}
+
+/// restSearch in both scopes and every export format: exactly the visible values, and counts
+/// that count only them.
+async fn search_paths(
+    app: &TestApp,
+    who: &str,
+    key: &str,
+    visible_events: &BTreeSet<String>,
+    visible_attributes: &BTreeSet<String>,
+) {
+    let all = json!({"published": [0, 1], "to_ids": [0, 1]});
+    let r = app.post("/attributes/restSearch", key, all.clone()).await;
+    let values = names(&r.json["response"]["Attribute"], "value");
+    assert_eq!(
+        &values, visible_attributes,
+        "attributes/restSearch for {who}"
+    );
+    assert_eq!(
+        r.headers["x-result-count"],
+        values.len().to_string().as_str()
+    );
+    let r = app
+        .post("/events/restSearch", key, json!({"published": [0, 1]}))
+        .await;
+    let ids: BTreeSet<String> = r.json["response"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["Event"]["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(&ids, visible_events, "events/restSearch for {who}");
+    assert_eq!(r.headers["x-result-count"], ids.len().to_string().as_str());
+    let inside: BTreeSet<String> = r.json["response"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|e| {
+            let e = &e["Event"];
+            let mut v: Vec<String> = names(&e["Attribute"], "value").into_iter().collect();
+            for o in e["Object"].as_array().unwrap() {
+                v.extend(names(&o["Attribute"], "value"));
+            }
+            v
+        })
+        .collect();
+    assert_eq!(
+        &inside, visible_attributes,
+        "events/restSearch contents for {who}"
+    );
+    let every: Vec<String> = (0..=4)
+        .flat_map(|e| (0..=5).flat_map(move |d| [format!("e{e}-a{d}"), format!("e{e}-o{d}")]))
+        .collect();
+    for scope in ["events", "attributes"] {
+        for format in ["csv", "text", "xml", "stix2", "json"] {
+            let mut body = all.clone();
+            body["returnFormat"] = format.into();
+            let r = app.post(&format!("/{scope}/restSearch"), key, body).await;
+            assert_eq!(r.status, StatusCode::OK, "{scope} {format}: {}", r.text);
+            for v in &every {
+                assert_eq!(
+                    r.text.contains(v.as_str()),
+                    visible_attributes.contains(v),
+                    "{scope}/restSearch {format} for {who}: {v}"
+                );
+            }
+        }
+        let mut body = all.clone();
+        body["returnFormat"] = "count".into();
+        let r = app.post(&format!("/{scope}/restSearch"), key, body).await;
+        let want = if scope == "events" {
+            visible_events.len()
+        } else {
+            visible_attributes.len()
+        };
+        assert_eq!(r.text, want.to_string(), "{scope} count for {who}");
     }
 }

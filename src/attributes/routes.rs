@@ -317,10 +317,11 @@ async fn write_plan(
     }
     apply_tags(tx.ex(), user, event_id, &wanted).await?;
     crate::events::store::touch(tx.ex(), event_id, now).await?;
-    tx.commit().await?;
     let mut ids: Vec<i64> = wanted.iter().map(|(id, _)| *id).collect();
     ids.sort_unstable();
     ids.dedup();
+    crate::correlation::index_attributes(tx.ex(), &ids).await?;
+    tx.commit().await?;
     Ok(ids)
 }
 
@@ -560,8 +561,9 @@ pub async fn edit(
 }
 
 /// The bumps every attribute change ends with: its object's timestamp, and the event's
-/// timestamp, unpublish and attribute count (spec/model.md 4.1, 4.3).
+/// timestamp, unpublish and attribute count (spec/model.md 4.1, 4.3); and its correlations.
 async fn finish_change(mut ex: Exec<'_>, a: &Attribute, now: i64) -> AppResult<()> {
+    crate::correlation::index_attributes(ex.re(), &[a.id]).await?;
     if a.object_id != 0 {
         store::touch_object(ex.re(), a.object_id, now).await?;
     }

@@ -135,15 +135,19 @@ pub async fn edit(
         fields.push(("publish_timestamp", now.into()));
     }
     super::store::update(tx.ex(), event.id, fields).await?;
+    crate::correlation::index_event(tx.ex(), event.id).await?;
     tx.commit().await?;
     let event = super::store::find(state.db.ex(), &wire::IdRef::Id(event.id))
         .await?
         .ok_or_else(|| AppError::not_found("Invalid event"))?;
+    let corr =
+        crate::correlation::routes::for_view(&state, &viewer, event.id, &url, &Map::new()).await?;
     let opts = ViewOptions {
         metadata: url
             .named("metadata")
             .is_some_and(|v| v == "1" || v == "true"),
         fresh: true,
+        related: corr.related.as_ref(),
         ..Default::default()
     };
     super::view::respond(state, &user, viewer, event, opts).await

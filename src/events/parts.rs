@@ -17,7 +17,7 @@ use crate::objects::ObjectTree;
 use crate::reports::EventReport;
 use crate::tags::AttachedTag;
 
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Parts {
     pub hints: ViewHints,
     /// Attributes outside objects, for events of at most `limit` attributes; `None` means
@@ -77,4 +77,39 @@ pub async fn load(
         state.caches.events.put(key, parts.clone());
     }
     Ok(parts)
+}
+
+/// restSearch's trimming of an event's attributes (spec/api.md 6.3): only those with the asked
+/// `to_ids`, only soft-deleted ones with `deleted:1`, none carrying a NOT tag (6.4). The event
+/// itself and its other parts stay.
+#[derive(Debug, Clone, Default)]
+pub struct ContentFilter {
+    pub to_ids: Option<bool>,
+    pub deleted_only: bool,
+    pub exclude_tags: Vec<i64>,
+}
+
+impl ContentFilter {
+    pub fn keeps(&self, a: &Attribute, tags: &HashMap<i64, Vec<AttachedTag>>) -> bool {
+        self.to_ids.is_none_or(|t| a.to_ids == t)
+            && (!self.deleted_only || a.deleted)
+            && (self.exclude_tags.is_empty()
+                || !tags
+                    .get(&a.id)
+                    .is_some_and(|l| l.iter().any(|t| self.exclude_tags.contains(&t.tag.id))))
+    }
+
+    /// A copy of `parts` holding only the kept attributes (objects left empty are dropped by
+    /// the object encoder, which shows no object without a visible attribute).
+    pub fn apply(&self, parts: &Parts) -> Parts {
+        let mut out = parts.clone();
+        let tags = &parts.attribute_tags;
+        if let Some(list) = &mut out.attributes {
+            list.retain(|a| self.keeps(a, tags));
+        }
+        for o in &mut out.objects {
+            o.attributes.retain(|a| self.keeps(a, tags));
+        }
+        out
+    }
 }

@@ -328,15 +328,19 @@ pub async fn add(
         }
         crate::tags::store::attach_to_attributes(tx.ex(), &attr_links).await?;
     }
+    crate::correlation::index_event(tx.ex(), event_id).await?;
     tx.commit().await?;
     let event = store::find(state.db.ex(), &IdRef::Id(event_id))
         .await?
         .ok_or_else(|| anyhow::anyhow!("event vanished"))?;
+    let corr =
+        crate::correlation::routes::for_view(&state, &viewer, event.id, &url, &Map::new()).await?;
     let opts = ViewOptions {
         metadata: url
             .named("metadata")
             .is_some_and(|v| v == "1" || v == "true"),
         fresh: true,
+        related: corr.related.as_ref(),
         ..Default::default()
     };
     super::view::respond(state, &user, viewer, event, opts).await
@@ -378,9 +382,13 @@ pub async fn view(
             })
             .unwrap_or(false)
     };
+    let corr =
+        crate::correlation::routes::for_view(&state, &viewer, event.id, &url, &options).await?;
     let opts = ViewOptions {
         metadata: flag("metadata"),
         include_deleted: flag("deleted"),
+        related: corr.related.as_ref(),
+        granular: corr.granular,
         ..Default::default()
     };
     super::view::respond(state, &user, viewer, event, opts).await

@@ -41,8 +41,10 @@ pub async fn update(ex: Exec<'_>, id: i64, fields: Fields) -> sqlx::Result<u64> 
     .await
 }
 
-/// Deletes an event; its children go by the foreign keys' cascades.
-pub async fn delete(ex: Exec<'_>, id: i64) -> sqlx::Result<u64> {
+/// Deletes an event; its children go by the foreign keys' cascades, its correlation
+/// postings first.
+pub async fn delete(mut ex: Exec<'_>, id: i64) -> sqlx::Result<u64> {
+    crate::correlation::drop_event(ex.re(), id).await?;
     ex.execute(
         Query::delete()
             .from_table("events")
@@ -399,6 +401,24 @@ pub fn view_attributes(event_id: i64, include_deleted: bool) -> SelectStatement 
         q.and_where(Expr::col("deleted").eq(false));
     }
     q
+}
+
+/// The streamed view's query trimmed by restSearch's content filter.
+pub fn filter_view_attributes(q: &mut SelectStatement, f: &super::parts::ContentFilter) {
+    if let Some(t) = f.to_ids {
+        q.and_where(Expr::col("to_ids").eq(t));
+    }
+    if f.deleted_only {
+        q.and_where(Expr::col("deleted").eq(true));
+    }
+    if !f.exclude_tags.is_empty() {
+        let tagged = Query::select()
+            .column("attribute_id")
+            .from("attribute_tags")
+            .and_where(Expr::col("tag_id").is_in(f.exclude_tags.iter().copied()))
+            .to_owned();
+        q.and_where(Expr::col("id").not_in_subquery(tagged));
+    }
 }
 
 /// What the event document needs to know before reading its parts, in one query: the

@@ -26,7 +26,7 @@ const CHUNK: usize = 2000;
 
 /// What the document includes.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct ViewOptions {
+pub struct ViewOptions<'a> {
     /// `metadata:1`: no Attribute, Object, ShadowAttribute or EventReport.
     pub metadata: bool,
     /// `deleted:1`: soft-deleted elements too.
@@ -36,6 +36,13 @@ pub struct ViewOptions {
     /// Set by `respond`: the viewer may see soft-deleted data (site admin, sync user, owner
     /// organisation). MISP lists their soft-deleted reports in the event even without `deleted`.
     pub privileged: bool,
+    /// Correlations computed for this request by the handler: they depend on other events and
+    /// on the viewer, so they are never part of a snapshot. `None`: an empty `RelatedEvent`.
+    pub related: Option<&'a Arc<crate::correlation::Related>>,
+    /// `includeGranularCorrelations:1`: a `RelatedAttribute` list on each correlating attribute.
+    pub granular: bool,
+    /// restSearch's trimming of the event's attributes (`to_ids`, `deleted:1`, NOT tags).
+    pub filter: Option<&'a super::parts::ContentFilter>,
 }
 
 /// An organisation by id, through the node-local cache.
@@ -98,14 +105,41 @@ fn tail(
     if !opts.metadata {
         map.insert("ShadowAttribute".into(), json!([]));
     }
-    map.insert("RelatedEvent".into(), json!([]));
+    // The view's entries carry MISP's (empty) analyst-data relations; add and edit answers not.
+    let related_events: Vec<Value> = opts.related.map_or_else(Vec::new, |r| {
+        r.events
+            .iter()
+            .map(|e| match e {
+                Value::Object(m) if !opts.fresh => {
+                    let mut m = m.clone();
+                    m.insert("RelationshipInbound".into(), json!([]));
+                    Value::Object(m)
+                }
+                other => other.clone(),
+            })
+            .collect()
+    });
+    map.insert("RelatedEvent".into(), related_events.into());
     map.insert("Galaxy".into(), json!([]));
     if !opts.metadata {
         let acl = event.acl();
+        let granular = opts.related.filter(|_| opts.granular);
         let objects: Vec<Value> = parts
             .objects
             .iter()
             .filter_map(|o| crate::objects::wire(o, viewer, &acl, &parts.attribute_tags))
+            .map(|mut o| {
+                // Object attributes get their RelatedAttribute list after ShadowAttribute.
+                let attributes = o.get_mut("Attribute").and_then(Value::as_array_mut);
+                for a in attributes.into_iter().flatten() {
+                    let id = a["id"].as_str().and_then(|s| s.parse::<i64>().ok());
+                    let found = granular.zip(id).and_then(|(r, id)| r.attributes.get(&id));
+                    if let (Some(list), Value::Object(m)) = (found, a) {
+                        m.insert("RelatedAttribute".into(), list.clone().into());
+                    }
+                }
+                o
+            })
             .collect();
         map.insert("Object".into(), objects.into());
         let reports: Vec<_> = parts
@@ -196,7 +230,7 @@ pub async fn respond(
     user: &CurrentUser,
     viewer: Viewer,
     event: Event,
-    opts: ViewOptions,
+    opts: ViewOptions<'_>,
 ) -> Result<Response, AppError> {
     // Soft-deleted elements are for site admins, sync users and the owner organisation only.
     let privileged = user.site_admin() || user.role.perm_sync || event.org_id == user.user.org_id;
@@ -214,6 +248,10 @@ pub async fn respond(
         opts.fresh,
     )
     .await?;
+    let parts = match opts.filter {
+        Some(f) => Arc::new(f.apply(&parts)),
+        None => parts,
+    };
     let head = head(&state, user, &event, &parts.hints).await?;
     let tail = tail(&viewer, &event, opts, &parts)?;
     let mut start = b"{\"Event\":".to_vec();
@@ -242,7 +280,10 @@ pub async fn respond(
         start.extend(closing(&tail));
         return Ok(json(Body::from(start)));
     }
-    let query = super::store::view_attributes(event.id, opts.include_deleted);
+    let mut query = super::store::view_attributes(event.id, opts.include_deleted);
+    if let Some(f) = opts.filter {
+        super::store::filter_view_attributes(&mut query, f);
+    }
     let (body_tx, mut body_rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     tokio::spawn(async move {
         if body_tx.send(Ok(Bytes::from(start))).await.is_err() {

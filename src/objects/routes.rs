@@ -231,6 +231,7 @@ pub async fn add(
         ));
     };
     crate::events::store::touch(tx.ex(), event.id, now).await?;
+    crate::correlation::index_object(tx.ex(), id).await?;
     tx.commit().await?;
     added(&state, id).await
 }
@@ -475,6 +476,7 @@ pub async fn edit(
         store::soft_delete(tx.ex(), object.id, now).await?;
     }
     crate::events::store::touch(tx.ex(), event.id, now).await?;
+    crate::correlation::index_object(tx.ex(), object.id).await?;
     tx.commit().await?;
     edited(&state, &viewer, &event, object.id).await
 }
@@ -523,6 +525,7 @@ pub async fn delete(
         store::hard_delete(tx.ex(), object.id).await?;
     } else {
         store::soft_delete(tx.ex(), object.id, now).await?;
+        crate::correlation::index_object(tx.ex(), object.id).await?;
     }
     crate::events::store::touch(tx.ex(), event.id, now).await?;
     tx.commit().await?;

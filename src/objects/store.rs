@@ -619,6 +619,7 @@ pub async fn soft_delete(mut ex: Exec<'_>, object_id: i64, now: i64) -> sqlx::Re
 /// Hard delete: the object's rows, its attributes (their tags go by cascade), its references
 /// and those pointing at it or its attributes.
 pub async fn hard_delete(mut ex: Exec<'_>, object_id: i64) -> sqlx::Result<()> {
+    crate::correlation::drop_object(ex.re(), object_id).await?;
     ex.re()
         .execute(
             Query::delete()
