@@ -8,21 +8,10 @@ use std::collections::HashMap;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use cairn::acl::Viewer;
-use common::{TestApp, TestResponse, assert_same_shape, golden};
+use common::{TestApp, TestResponse, assert_same_shape, capture_request, golden};
 use serde_json::{Value, json};
 
 const C2_UUID: &str = "c0114078-f7c5-49b1-95c7-5e786eb45126";
-
-fn capture_request(prefix: &str) -> Value {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/misp-golden");
-    let entry = std::fs::read_dir(dir)
-        .unwrap()
-        .filter_map(Result::ok)
-        .find(|e| e.file_name().to_string_lossy().starts_with(prefix))
-        .unwrap();
-    let v: Value = serde_json::from_str(&std::fs::read_to_string(entry.path()).unwrap()).unwrap();
-    v["request"]["body"].clone()
-}
 
 fn id_of(v: &Value) -> String {
     v["id"].as_str().expect("an id").to_string()

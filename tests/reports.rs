@@ -6,22 +6,11 @@ mod common;
 use std::collections::BTreeSet;
 
 use axum::http::{Method, StatusCode};
-use common::{TestApp, TestResponse, assert_same_shape, golden};
+use common::{TestApp, TestResponse, assert_same_shape, capture_request, golden};
 use serde_json::{Value, json};
 
 const USER: i64 = 3;
 const READ_ONLY: i64 = 6;
-
-fn capture_request(prefix: &str) -> Value {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/misp-golden");
-    let entry = std::fs::read_dir(dir)
-        .unwrap()
-        .filter_map(Result::ok)
-        .find(|e| e.file_name().to_string_lossy().starts_with(prefix))
-        .unwrap();
-    let v: Value = serde_json::from_str(&std::fs::read_to_string(entry.path()).unwrap()).unwrap();
-    v["request"]["body"].clone()
-}
 
 fn id_of(r: &TestResponse, wrapper: &str) -> String {
     r.json[wrapper]["id"]

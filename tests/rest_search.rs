@@ -6,7 +6,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{TestApp, TestResponse, assert_same_shape, golden};
+use common::{TestApp, TestResponse, assert_same_shape, capture_request, golden};
 use serde_json::{Value, json};
 
 /// The fixture: ids and keys of what `world` created.
@@ -107,18 +107,6 @@ async fn world(app: &TestApp) -> World {
         user_c,
         org_b_name: "OrgB".into(),
     }
-}
-
-/// The request body of a MISP capture.
-fn capture_request(prefix: &str) -> Value {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/misp-golden");
-    let entry = std::fs::read_dir(dir)
-        .unwrap()
-        .filter_map(Result::ok)
-        .find(|e| e.file_name().to_string_lossy().starts_with(prefix))
-        .unwrap();
-    let v: Value = serde_json::from_str(&std::fs::read_to_string(entry.path()).unwrap()).unwrap();
-    v["request"]["body"].clone()
 }
 
 async fn rs(app: &TestApp, key: &str, scope: &str, body: Value) -> TestResponse {
@@ -896,4 +884,9 @@ async fn formats_carry_misp_headers_and_bodies() {
         r.text
     );
     assert!(r.text.contains("evil.example\tIntel::DOMAIN"));
+    // An unknown type: MISP's answer is the header line alone.
+    let r = app.get("/attributes/bro/download/nope", &admin).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.text.lines().count(), 1);
+    assert!(r.text.starts_with("#fields\tindicator"));
 }

@@ -5,23 +5,12 @@
 mod common;
 
 use axum::http::{Method, StatusCode};
-use common::{TestApp, assert_same_shape, golden};
+use common::{TestApp, assert_same_shape, capture_request, golden};
 use serde_json::{Value, json};
 
 const ORG_ADMIN: i64 = 2;
 const USER: i64 = 3;
 const HIDDEN: &str = "Sharing group doesn't exist or you do not have permission to access it.";
-
-fn capture_request(prefix: &str) -> Value {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/misp-golden");
-    let entry = std::fs::read_dir(dir)
-        .unwrap()
-        .filter_map(Result::ok)
-        .find(|e| e.file_name().to_string_lossy().starts_with(prefix))
-        .unwrap();
-    let v: Value = serde_json::from_str(&std::fs::read_to_string(entry.path()).unwrap()).unwrap();
-    v["request"]["body"].clone()
-}
 
 /// Two organisations besides the admin's, each with a plain user (no `perm_sharing_group`)
 /// and an org admin (with it).

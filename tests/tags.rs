@@ -5,20 +5,8 @@
 mod common;
 
 use axum::http::{Method, StatusCode};
-use common::{TestApp, assert_same_shape, golden};
+use common::{TestApp, assert_same_shape, capture_request, golden};
 use serde_json::{Value, json};
-
-/// The request body of a capture.
-fn capture_request(prefix: &str) -> Value {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/misp-golden");
-    let entry = std::fs::read_dir(dir)
-        .unwrap()
-        .filter_map(Result::ok)
-        .find(|e| e.file_name().to_string_lossy().starts_with(prefix))
-        .unwrap();
-    let v: Value = serde_json::from_str(&std::fs::read_to_string(entry.path()).unwrap()).unwrap();
-    v["request"]["body"].clone()
-}
 
 fn id_of(v: &Value) -> i64 {
     v["id"].as_str().unwrap().parse().unwrap()

@@ -4,7 +4,7 @@
 
 CREATE TABLE correlation_values (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
-    key_hash CHAR(32) NOT NULL UNIQUE,
+    key_hash VARCHAR(32) NOT NULL UNIQUE,
     value TEXT NOT NULL,
     occurrence BIGINT NOT NULL DEFAULT 0,
     excluded BOOLEAN NOT NULL DEFAULT 0
@@ -27,8 +27,8 @@ CREATE TABLE correlation_ranges (
     value_id BIGINT NOT NULL,
     family BIGINT NOT NULL,
     is_cidr BOOLEAN NOT NULL,
-    lo CHAR(32) NOT NULL,
-    hi CHAR(32) NOT NULL
+    lo VARCHAR(32) NOT NULL,
+    hi VARCHAR(32) NOT NULL
 );
 CREATE INDEX correlation_ranges_lookup ON correlation_ranges (family, is_cidr, lo);
 CREATE INDEX correlation_ranges_event_id ON correlation_ranges (event_id);

@@ -57,18 +57,8 @@ async fn documents(
     search: Search,
     q: sea_query::SelectStatement,
 ) -> AppResult<Response> {
-    let (first, rx, count) = if search.plan.impossible() {
-        (Vec::new(), None, 0)
-    } else {
-        let (first, rx, task) = run::start::<Event>(&state, &q).await;
-        let count = if rx.is_some() || search.plan.f.limit.is_some() {
-            store::count(state.db.ex(), q.clone()).await?
-        } else {
-            task.await.map_err(|e| AppError::Internal(e.into()))??;
-            first.len() as i64
-        };
-        (first, rx, count)
-    };
+    let (first, rx, count) =
+        run::start_counted::<Event>(&state, &search.plan, &q, run::Counted::Total).await?;
     let (body_tx, body) = run::channel_body();
     let mut resp = body.into_response();
     run::headers(&mut resp, &search, Some(count), filename(&search));

@@ -132,8 +132,25 @@ pub async fn bro(
         })
         .collect();
     let group = slots.first().cloned().unwrap_or_else(|| "all".into());
-    let types = crate::exports::zeek::types_of(&group)
-        .ok_or_else(|| AppError::not_found("Invalid type."))?;
+    let Some(types) = crate::exports::zeek::types_of(&group) else {
+        // MISP answers an unknown type with an Intel file holding only its header line.
+        let opts = run::options(&state, &user, Arc::new(Map::new()));
+        let mut zeek =
+            crate::exports::zeek::Zeek::new(&opts, "all").map_err(AppError::BadRequest)?;
+        let mut out = Vec::new();
+        zeek.header(&mut out);
+        zeek.footer(&mut out);
+        let mut resp = out.into_response();
+        let h = resp.headers_mut();
+        h.insert(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("text/plain; charset=UTF-8"),
+        );
+        if let Ok(v) = format!("attachment; filename=\"misp.{group}.intel\"").parse() {
+            h.insert(axum::http::header::CONTENT_DISPOSITION, v);
+        }
+        return Ok(resp);
+    };
     let mut params = Map::new();
     for (key, raw) in ["tags", "eventid", "from", "to", "last"]
         .iter()
@@ -250,14 +267,6 @@ async fn execute(
     }
 }
 
-/// `count` and paging: the total capped by the page.
-fn paged(total: i64, plan: &Plan) -> i64 {
-    match plan.f.limit {
-        Some(limit) => (total - (limit * (plan.f.page - 1)) as i64).clamp(0, limit as i64),
-        None => total,
-    }
-}
-
 async fn attributes_scope(
     state: AppState,
     user: Arc<CurrentUser>,
@@ -269,7 +278,7 @@ async fn attributes_scope(
         let n = if search.plan.impossible() {
             0
         } else {
-            paged(store::count(state.db.ex(), q).await?, &search.plan)
+            run::paged(store::count(state.db.ex(), q).await?, &search.plan)
         };
         let mut resp = n.to_string().into_response();
         run::headers(&mut resp, &search, Some(n), None);
@@ -287,19 +296,8 @@ async fn attributes_scope(
         Format::Xml => Writer::Export(Box::new(super::json::XmlAttributes::new(f.include_context))),
         _ => Writer::Export(exporter(&search, &opts)?),
     };
-    let (first, rx, count) = if search.plan.impossible() {
-        (Vec::new(), None, 0)
-    } else {
-        let (first, rx, task) = run::start(&state, &q).await;
-        let count = match rx {
-            Some(_) => paged(store::count(state.db.ex(), q.clone()).await?, &search.plan),
-            None => {
-                task.await.map_err(|e| AppError::Internal(e.into()))??;
-                first.len() as i64
-            }
-        };
-        (first, rx, count)
-    };
+    let (first, rx, count) =
+        run::start_counted(&state, &search.plan, &q, run::Counted::Page).await?;
     let (body_tx, body) = run::channel_body();
     let mut resp = body.into_response();
     run::headers(&mut resp, &search, Some(count), filename(&search));

@@ -360,6 +360,47 @@ pub async fn start<T: crate::db::Row + Send + 'static>(
     (first, more.then_some(rx), task)
 }
 
+/// How `X-Result-Count` counts: the rows of this page, or every match ignoring the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counted {
+    Page,
+    Total,
+}
+
+/// `start`, plus the result count: from the first chunk when the result fits in it, from one
+/// COUNT otherwise. An impossible plan (an unknown tag) answers nothing without a query.
+pub async fn start_counted<T: crate::db::Row + Send + 'static>(
+    state: &AppState,
+    plan: &Plan,
+    query: &sea_query::SelectStatement,
+    counted: Counted,
+) -> Result<(Vec<T>, Option<mpsc::Receiver<Vec<T>>>, i64), AppError> {
+    if plan.impossible() {
+        return Ok((Vec::new(), None, 0));
+    }
+    let (first, rx, task) = start(state, query).await;
+    let whole_total = counted == Counted::Total && plan.f.limit.is_some();
+    let count = if rx.is_some() || whole_total {
+        let total = store::count(state.db.ex(), query.clone()).await?;
+        match counted {
+            Counted::Total => total,
+            Counted::Page => paged(total, plan),
+        }
+    } else {
+        task.await.map_err(|e| AppError::Internal(e.into()))??;
+        first.len() as i64
+    };
+    Ok((first, rx, count))
+}
+
+/// A total capped by the page `limit`/`page` select.
+pub fn paged(total: i64, plan: &Plan) -> i64 {
+    match plan.f.limit {
+        Some(limit) => (total - (limit * (plan.f.page - 1)) as i64).clamp(0, limit as i64),
+        None => total,
+    }
+}
+
 /// The headers every restSearch answer carries.
 pub fn headers(resp: &mut Response, search: &Search, count: Option<i64>, filename: Option<String>) {
     let h = resp.headers_mut();

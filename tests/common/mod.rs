@@ -229,16 +229,25 @@ impl Drop for TestApp {
     }
 }
 
-/// The body of a golden MISP capture (`../shared/misp-golden/NNN-*.json`).
-pub fn golden(prefix: &str) -> Value {
+/// A golden MISP capture (`../shared/misp-golden/NNN-*.json`): request and response.
+pub fn capture(prefix: &str) -> Value {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/misp-golden");
     let entry = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("the MISP captures are needed at {dir}: {e}"))
         .filter_map(Result::ok)
         .find(|e| e.file_name().to_string_lossy().starts_with(prefix))
         .unwrap_or_else(|| panic!("no capture {prefix}"));
-    let v: Value = serde_json::from_str(&std::fs::read_to_string(entry.path()).unwrap()).unwrap();
-    v["response"]["body"].clone()
+    serde_json::from_str(&std::fs::read_to_string(entry.path()).unwrap()).unwrap()
+}
+
+/// The response body of a golden MISP capture.
+pub fn golden(prefix: &str) -> Value {
+    capture(prefix)["response"]["body"].clone()
+}
+
+/// The request body of a golden MISP capture.
+pub fn capture_request(prefix: &str) -> Value {
+    capture(prefix)["request"]["body"].clone()
 }
 
 /// Asserts that `ours` has MISP's shape: the same keys in the same order, and the same JSON
