@@ -100,7 +100,7 @@ pub async fn delete(mut ex: Exec<'_>, e: &Exclusion) -> sqlx::Result<()> {
 
 /// Recomputes `excluded` from the current list: for the values matching `only`, or for all.
 pub async fn refresh(mut ex: Exec<'_>, only: Option<&Pattern>) -> sqlx::Result<()> {
-    let patterns = super::store::patterns(ex.re()).await?;
+    let patterns = super::bulk::patterns(ex.re()).await?;
     let flag: Expr = if patterns.is_empty() {
         false.into()
     } else {

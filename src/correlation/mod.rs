@@ -8,7 +8,9 @@
 //! `correlation_values`, found by `key_hash` (hex of the first 16 bytes of the key's SHA-256)
 //! so that the unique index stays small whatever the value's length.
 
+mod bulk;
 pub mod exclusions;
+mod fresh;
 pub mod read;
 pub mod rebuild;
 pub mod routes;
@@ -19,6 +21,7 @@ use std::net::IpAddr;
 
 use sha2::{Digest, Sha256};
 
+pub use fresh::index_fresh_event;
 pub use read::{related_events, related_for_attributes, related_for_event};
 pub use rebuild::rebuild;
 pub use store::{drop_event, drop_object, index_attributes, index_event, index_object};

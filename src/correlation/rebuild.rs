@@ -8,7 +8,8 @@ use std::collections::HashMap;
 
 use sea_query::{Alias, Expr, ExprTrait, Order, Query};
 
-use super::store::{Source, insert_rows, occurrence_count, patterns, sources};
+use super::bulk::{insert_rows, occurrence_count, patterns};
+use super::store::{Source, sources};
 use super::{Pattern, hash_bytes, ip_range, keys};
 use crate::db::{Backend, Db, Exec};
 

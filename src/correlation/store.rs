@@ -5,19 +5,14 @@
 
 use std::collections::{HashMap, HashSet};
 
-use sea_query::{Alias, Expr, ExprTrait, JoinType, OnConflict, Query, SelectStatement};
+use sea_query::{Alias, Expr, ExprTrait, JoinType, Query, SelectStatement};
 
-use super::{IpRange, Pattern, key_hash, keys};
-use crate::db::{Backend, Exec};
+use super::bulk::{IDS, insert_rows, insert_values, patterns, recount, select_ids};
+use super::{IpRange, key_hash, keys};
+use crate::db::Exec;
 
 /// The read functions are reachable from here too, next to the writes they mirror.
 pub use super::read::{related_events, related_for_attributes, related_for_event};
-
-/// Rows per multi-row INSERT: at most 7 columns x 2,000 rows, under SQLite's 32,766
-/// parameters and far under PostgreSQL's and MySQL's 65,535.
-const ROWS: usize = 2000;
-/// Ids or hashes per `IN` list.
-const IDS: usize = 5000;
 
 /// Which attributes a call is about.
 #[derive(Debug, Clone, Copy)]
@@ -334,47 +329,6 @@ async fn delete_where(mut ex: Exec<'_>, table: &'static str, ids: &[i64]) -> sql
     Ok(())
 }
 
-/// Multi-row INSERTs that skip rows already present (a concurrent writer got there first).
-pub(super) async fn insert_rows<const N: usize>(
-    mut ex: Exec<'_>,
-    table: &'static str,
-    columns: [&'static str; N],
-    rows: Vec<[Expr; N]>,
-) -> sqlx::Result<()> {
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let mut q = Query::insert();
-        q.into_table(table).columns(columns);
-        for row in rows.by_ref().take(ROWS) {
-            q.values_panic(row);
-        }
-        let key: &[&'static str] = if table == "correlation_postings" {
-            &["value_id", "attribute_id"]
-        } else {
-            &["attribute_id"]
-        };
-        q.on_conflict(
-            OnConflict::columns(key.iter().copied())
-                .do_nothing_on(key.iter().copied())
-                .to_owned(),
-        );
-        ex.re().execute(&q).await?;
-    }
-    Ok(())
-}
-
-/// The exclusion patterns, for flagging new values as they are created.
-pub(super) async fn patterns(ex: Exec<'_>) -> sqlx::Result<Vec<Pattern>> {
-    let rows: Vec<(String,)> = ex
-        .fetch_all(
-            Query::select()
-                .column("value")
-                .from("correlation_exclusions"),
-        )
-        .await?;
-    Ok(rows.iter().map(|(v,)| Pattern::parse(v)).collect())
-}
-
 /// Ids of the given keys (hash, key) in `correlation_values`, creating the missing ones.
 async fn ensure_values(
     mut ex: Exec<'_>,
@@ -388,7 +342,11 @@ async fn ensure_values(
         return Ok(found);
     }
     let patterns = patterns(ex.re()).await?;
-    found.extend(insert_values(ex.re(), &keys, &patterns).await?);
+    let rows: Vec<(String, String, i64)> = keys
+        .iter()
+        .map(|(h, k)| (h.clone(), k.clone(), 0))
+        .collect();
+    found.extend(insert_values(ex.re(), &rows, &patterns, true).await?);
     let lost: Vec<String> = keys
         .into_iter()
         .map(|(h, _)| h)
@@ -396,84 +354,4 @@ async fn ensure_values(
         .collect();
     found.extend(select_ids(ex, lost).await?);
     Ok(found)
-}
-
-/// `key_hash -> id` for the given hashes that exist.
-async fn select_ids(mut ex: Exec<'_>, hashes: Vec<String>) -> sqlx::Result<HashMap<String, i64>> {
-    let mut out = HashMap::with_capacity(hashes.len());
-    for chunk in hashes.chunks(IDS) {
-        let q = Query::select()
-            .columns(["id", "key_hash"])
-            .from("correlation_values")
-            .and_where(Expr::col("key_hash").is_in(chunk.iter().cloned()))
-            .to_owned();
-        let rows: Vec<(i64, String)> = ex.re().fetch_all(&q).await?;
-        out.extend(rows.into_iter().map(|(id, h)| (h, id)));
-    }
-    Ok(out)
-}
-
-/// Inserts new values (occurrence 0 until `recount`), skipping any a concurrent writer
-/// created; returns the ids it could read back directly (`RETURNING`, not on MySQL).
-pub(super) async fn insert_values(
-    mut ex: Exec<'_>,
-    keys: &[(String, String)],
-    patterns: &[Pattern],
-) -> sqlx::Result<HashMap<String, i64>> {
-    let mysql = ex.backend() == Backend::Mysql;
-    let mut out = HashMap::with_capacity(keys.len());
-    for chunk in keys.chunks(ROWS) {
-        let mut q = Query::insert();
-        q.into_table("correlation_values")
-            .columns(["key_hash", "value", "occurrence", "excluded"]);
-        for (h, k) in chunk {
-            let excluded = patterns.iter().any(|p| p.matches(k));
-            q.values_panic([
-                h.clone().into(),
-                k.clone().into(),
-                0.into(),
-                excluded.into(),
-            ]);
-        }
-        q.on_conflict(
-            OnConflict::column("key_hash")
-                .do_nothing_on(["key_hash"])
-                .to_owned(),
-        );
-        if mysql {
-            ex.re().execute(&q).await?;
-        } else {
-            q.returning(Query::returning().columns(["id", "key_hash"]));
-            let rows: Vec<(i64, String)> = ex.re().fetch_all(&q).await?;
-            out.extend(rows.into_iter().map(|(id, h)| (h, id)));
-        }
-    }
-    Ok(out)
-}
-
-/// Sets `occurrence` of the given values to their exact number of postings.
-pub(super) async fn recount(mut ex: Exec<'_>, value_ids: &[i64]) -> sqlx::Result<()> {
-    for chunk in value_ids.chunks(IDS) {
-        let q = Query::update()
-            .table("correlation_values")
-            .value("occurrence", occurrence_count())
-            .and_where(Expr::col("id").is_in(chunk.iter().copied()))
-            .to_owned();
-        ex.re().execute(&q).await?;
-    }
-    Ok(())
-}
-
-/// `(SELECT COUNT(*) FROM correlation_postings p WHERE p.value_id = correlation_values.id)`.
-pub(super) fn occurrence_count() -> Expr {
-    let p = Alias::new("p");
-    let count = Query::select()
-        .expr(Expr::col(sea_query::Asterisk).count())
-        .from_as("correlation_postings", p.clone())
-        .and_where(
-            Expr::col((p, Alias::new("value_id")))
-                .equals((Alias::new("correlation_values"), Alias::new("id"))),
-        )
-        .to_owned();
-    Expr::SubQuery(None, Box::new(count.into()))
 }

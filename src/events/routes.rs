@@ -328,7 +328,8 @@ pub async fn add(
         }
         crate::tags::store::attach_to_attributes(tx.ex(), &attr_links).await?;
     }
-    crate::correlation::index_event(tx.ex(), event_id).await?;
+    let posted = attributes.iter().chain(objects.iter().flat_map(|o| &o.attributes));
+    crate::correlation::index_fresh_event(tx.ex(), event_id, posted).await?;
     tx.commit().await?;
     let event = store::find(state.db.ex(), &IdRef::Id(event_id))
         .await?
