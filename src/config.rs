@@ -118,6 +118,10 @@ pub struct Config {
         global = true
     )]
     pub correlation_limit: i64,
+    /// `off` stops correlating new and changed data (MISP's `completely_disable_correlation`);
+    /// after switching it back on, `cairn correlate --rebuild` catches up.
+    #[arg(long, env = "CAIRN_CORRELATION", default_value = "on", value_parser = clap::builder::BoolishValueParser::new(), action = clap::ArgAction::Set, global = true)]
+    pub correlation: bool,
 }
 
 impl Config {
@@ -167,6 +171,7 @@ impl std::fmt::Debug for Config {
             .field("admin_key", &redact(&self.admin_key))
             .field("max_body_bytes", &self.max_body_bytes)
             .field("correlation_limit", &self.correlation_limit)
+            .field("correlation", &self.correlation)
             .finish()
     }
 }

@@ -320,7 +320,9 @@ async fn write_plan(
     let mut ids: Vec<i64> = wanted.iter().map(|(id, _)| *id).collect();
     ids.sort_unstable();
     ids.dedup();
-    crate::correlation::index_attributes(tx.ex(), &ids).await?;
+    if state.config.correlation {
+        crate::correlation::index_attributes(tx.ex(), &ids).await?;
+    }
     tx.commit().await?;
     Ok(ids)
 }
@@ -555,15 +557,22 @@ pub async fn edit(
         store::mark_references_deleted(tx.ex(), old.id, now).await?;
     }
     apply_tags(tx.ex(), &user, old.event_id, &[(old.id, new.tags.clone())]).await?;
-    finish_change(tx.ex(), &old, now).await?;
+    finish_change(tx.ex(), &old, now, state.config.correlation).await?;
     tx.commit().await?;
     attribute_json(&state, old.id, None).await
 }
 
 /// The bumps every attribute change ends with: its object's timestamp, and the event's
 /// timestamp, unpublish and attribute count (spec/model.md 4.1, 4.3); and its correlations.
-async fn finish_change(mut ex: Exec<'_>, a: &Attribute, now: i64) -> AppResult<()> {
-    crate::correlation::index_attributes(ex.re(), &[a.id]).await?;
+async fn finish_change(
+    mut ex: Exec<'_>,
+    a: &Attribute,
+    now: i64,
+    correlate: bool,
+) -> AppResult<()> {
+    if correlate {
+        crate::correlation::index_attributes(ex.re(), &[a.id]).await?;
+    }
     if a.object_id != 0 {
         store::touch_object(ex.re(), a.object_id, now).await?;
     }
@@ -632,7 +641,7 @@ pub async fn delete(
     } else {
         store::soft_delete(tx.ex(), a.id, now).await?;
     }
-    finish_change(tx.ex(), &a, now).await?;
+    finish_change(tx.ex(), &a, now, state.config.correlation).await?;
     tx.commit().await?;
     Ok(wire::json(&json!({"message": "Attribute deleted."})))
 }
@@ -663,7 +672,7 @@ pub async fn restore(
     }
     let fields: Fields = vec![("deleted", false.into()), ("timestamp", now.into())];
     store::update(tx.ex(), a.id, fields).await?;
-    finish_change(tx.ex(), &a, now).await?;
+    finish_change(tx.ex(), &a, now, state.config.correlation).await?;
     tx.commit().await?;
     attribute_json(&state, a.id, Some(&event.uuid)).await
 }

@@ -1,52 +1,31 @@
-//! The ingest path: posting the attributes of a brand-new event from the request's own data,
-//! without reading them back. On SQLite, decoding rows costs more than writing them, so the
-//! keys are computed from the attributes in memory, values are created with their count
-//! already set, and postings are written by `INSERT ... SELECT` joining the keys to the stored
-//! values (by hash) and attributes (by uuid): no row comes back to the application.
+//! The ingest path: posting the attributes of a brand-new event from the request's own data.
+//! On SQLite, decoding rows costs more than writing them, so the keys are computed from the
+//! attributes in memory and only (id, uuid) pairs are read back; values are created in hash
+//! order (neighbouring index pages, not random ones) with their count already set, and
+//! postings go in as plain multi-row INSERTs.
 
 use std::collections::{HashMap, HashSet};
 
-use sea_query::{Alias, Expr, ExprTrait, JoinType, Query, SelectStatement, UnionType};
+use sea_query::{Expr, ExprTrait, Func, Query};
 
-use super::{IpRange, hash_bytes, ip_range, keys};
+use super::bulk::{ROWS, insert_rows, insert_values, patterns, recount, select_ids};
+use super::{IpRange, Pattern, hash_bytes, ip_range, keys};
 use crate::attributes::NewAttribute;
-use crate::db::Exec;
+use crate::db::{Backend, Exec};
 
-/// Rows per derived table: SQLite allows 500 terms in a compound SELECT.
-const PAIRS: usize = 500;
-
-fn col(t: &str, c: &str) -> Expr {
-    Expr::col((Alias::new(t), Alias::new(c)))
-}
-
-/// `SELECT ? AS c1, ? AS c2 ... UNION ALL SELECT ?, ? ...`: rows given by the request,
-/// usable as a table on every backend.
-fn rows_table(names: &[&str], rows: Vec<Vec<Expr>>) -> SelectStatement {
-    let mut rows = rows.into_iter();
-    let mut q = Query::select();
-    for (name, v) in names.iter().zip(rows.next().unwrap_or_default()) {
-        q.expr_as(v, Alias::new(*name));
-    }
-    for row in rows {
-        let mut s = Query::select();
-        for v in row {
-            s.expr(v);
-        }
-        q.union(UnionType::All, s);
-    }
-    q
-}
+type Hash = [u8; 16];
 
 /// What one new attribute posts.
 struct Post {
-    uuid: String,
-    hashes: Vec<String>,
+    attribute: i64,
+    hashes: Vec<Hash>,
     range: Option<IpRange>,
 }
 
-/// Indexes the attributes of an event that was just created in this transaction, from the
-/// request's data: every attribute of the event is new, so there is nothing to compare with.
-/// Attributes whose uuid was refused at insert time are not in the event and post nothing.
+/// Indexes the attributes of an event created in this transaction, from the request's data,
+/// in the order they were inserted: every attribute of the event is new, so there is nothing
+/// to compare with. Call it after the inserts (on SQLite this transaction then holds the
+/// write lock). Attributes whose uuid was refused at insert time post nothing.
 pub async fn index_fresh_event<'a>(
     mut ex: Exec<'_>,
     event_id: i64,
@@ -61,157 +40,184 @@ pub async fn index_fresh_event<'a>(
     if ex.re().fetch_i64(&disabled).await?.is_some() {
         return Ok(());
     }
+    let stored: Vec<(i64, String)> = ex
+        .re()
+        .fetch_all(
+            Query::select()
+                .columns(["id", "uuid"])
+                .from("attributes")
+                .and_where(Expr::col("event_id").eq(event_id)),
+        )
+        .await?;
+    let stored: HashMap<String, i64> = stored.into_iter().map(|(id, u)| (u, id)).collect();
+    let (posts, counts) = plan(&stored, attributes);
+    if posts.is_empty() {
+        return Ok(());
+    }
+    let (ids, older) = value_ids(ex.re(), counts).await?;
+    let mut pairs: Vec<(i64, i64)> = Vec::new();
+    let mut ranges: Vec<[Expr; 7]> = Vec::new();
+    for p in &posts {
+        pairs.extend(p.hashes.iter().map(|h| (ids[h], p.attribute)));
+        if let Some(r) = &p.range {
+            ranges.push([
+                p.attribute.into(),
+                event_id.into(),
+                ids[&p.hashes[0]].into(),
+                r.family.into(),
+                r.is_cidr.into(),
+                r.lo.clone().into(),
+                r.hi.clone().into(),
+            ]);
+        }
+    }
+    // Value order: the postings' primary key grows at its end, not at random places.
+    pairs.sort_unstable();
+    let postings: Vec<[Expr; 3]> = pairs
+        .into_iter()
+        .map(|(v, a)| [v.into(), a.into(), event_id.into()])
+        .collect();
+    let cols = ["value_id", "attribute_id", "event_id"];
+    insert_rows(ex.re(), "correlation_postings", cols, postings).await?;
+    let cols = [
+        "attribute_id",
+        "event_id",
+        "value_id",
+        "family",
+        "is_cidr",
+        "lo",
+        "hi",
+    ];
+    insert_rows(ex.re(), "correlation_ranges", cols, ranges).await?;
+    recount(ex, &older).await
+}
+
+/// The posts of the stored attributes, and per key hash its key and number of postings.
+fn plan<'a>(
+    stored: &HashMap<String, i64>,
+    attributes: impl IntoIterator<Item = &'a NewAttribute>,
+) -> (Vec<Post>, HashMap<Hash, (String, i64)>) {
     // The first attribute with a uuid is the one stored (later ones were refused).
     let mut seen = HashSet::new();
     let mut posts = Vec::new();
-    let mut values: HashMap<String, (String, i64)> = HashMap::new();
+    let mut counts: HashMap<Hash, (String, i64)> = HashMap::new();
     for a in attributes {
+        let Some(attribute) = stored.get(&a.uuid).copied() else {
+            continue;
+        };
         if !seen.insert(a.uuid.as_str()) || a.deleted || a.disable_correlation {
             continue;
         }
         let mut hashes = Vec::new();
         for k in keys(&a.r#type, &a.value1, &a.value2) {
-            let h = hex::encode(hash_bytes(&k));
-            values.entry(h.clone()).or_insert((k, 0)).1 += 1;
+            let h = hash_bytes(&k);
+            counts.entry(h).or_insert((k, 0)).1 += 1;
             hashes.push(h);
         }
         if !hashes.is_empty() {
             let range = ip_range(&a.r#type, &a.value1);
             posts.push(Post {
-                uuid: a.uuid.clone(),
+                attribute,
                 hashes,
                 range,
             });
         }
     }
-    if posts.is_empty() {
-        return Ok(());
-    }
-    create_values(ex.re(), &values).await?;
-    insert_postings(ex.re(), event_id, &posts).await?;
-    insert_ranges(ex.re(), event_id, &posts).await?;
-    let hashes: Vec<String> = values.into_keys().collect();
-    fix_counts(ex, &hashes).await
+    (posts, counts)
 }
 
-/// Creates the values not stored yet, counted as if every posting of this call lands.
-async fn create_values(
+/// Ids of the keys (hash -> (key, postings this call adds)), and the ids of those that
+/// existed before: values created here are counted at once, older ones must be recounted
+/// after the postings are written.
+async fn value_ids(
     mut ex: Exec<'_>,
-    values: &HashMap<String, (String, i64)>,
-) -> sqlx::Result<()> {
-    let patterns = super::bulk::patterns(ex.re()).await?;
-    let rows: Vec<(String, String, i64)> = values
-        .iter()
-        .map(|(h, (k, n))| (h.clone(), k.clone(), *n))
-        .collect();
-    super::bulk::insert_values(ex, &rows, &patterns, false)
-        .await
-        .map(|_| ())
-}
-
-/// The postings, values and attributes found by hash and uuid.
-async fn insert_postings(mut ex: Exec<'_>, event_id: i64, posts: &[Post]) -> sqlx::Result<()> {
-    let pairs: Vec<Vec<Expr>> = posts
-        .iter()
-        .flat_map(|p| {
-            p.hashes
-                .iter()
-                .map(|h| vec![h.clone().into(), p.uuid.clone().into()])
-        })
-        .collect();
-    for chunk in pairs.chunks(PAIRS) {
-        let mut select = Query::select();
-        select
-            .expr(col("v", "id"))
-            .expr(col("a", "id"))
-            .expr(col("a", "event_id"))
-            .from_subquery(rows_table(&["h", "u"], chunk.to_vec()), Alias::new("x"));
-        joins(&mut select, event_id, "h");
-        let mut q = Query::insert();
-        q.into_table("correlation_postings")
-            .columns(["value_id", "attribute_id", "event_id"])
-            .select_from(select)
-            .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
-        ex.re().execute(&q).await?;
+    counts: HashMap<Hash, (String, i64)>,
+) -> sqlx::Result<(HashMap<Hash, i64>, Vec<i64>)> {
+    let mut rows: Vec<(Hash, String, i64)> =
+        counts.into_iter().map(|(h, (k, n))| (h, k, n)).collect();
+    // Hash order: successive lookups and inserts land on neighbouring index pages.
+    rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let hashes = rows.iter().map(|(h, _, _)| hex::encode(h)).collect();
+    let mut ids = by_hash(select_ids(ex.re(), hashes).await?);
+    let mut older: Vec<i64> = ids.values().copied().collect();
+    rows.retain(|(h, _, _)| !ids.contains_key(h));
+    if rows.is_empty() {
+        return Ok((ids, older));
     }
-    Ok(())
-}
-
-/// `JOIN correlation_values v` on the hash column and `JOIN attributes a` on the uuid, in
-/// this event only.
-fn joins(select: &mut SelectStatement, event_id: i64, hash: &str) {
-    select
-        .join_as(
-            JoinType::InnerJoin,
-            "correlation_values",
-            Alias::new("v"),
-            col("v", "key_hash").equals((Alias::new("x"), Alias::new(hash))),
-        )
-        .join_as(
-            JoinType::InnerJoin,
-            "attributes",
-            Alias::new("a"),
-            col("a", "uuid").equals((Alias::new("x"), Alias::new("u"))),
-        )
-        .and_where(col("a", "event_id").eq(event_id));
-}
-
-/// The CIDR ranges of the new address attributes.
-async fn insert_ranges(mut ex: Exec<'_>, event_id: i64, posts: &[Post]) -> sqlx::Result<()> {
-    let rows: Vec<Vec<Expr>> = posts
-        .iter()
-        .filter_map(|p| {
-            let r = p.range.as_ref()?;
-            Some(vec![
-                p.hashes[0].clone().into(),
-                p.uuid.clone().into(),
-                r.family.into(),
-                r.is_cidr.into(),
-                r.lo.clone().into(),
-                r.hi.clone().into(),
-            ])
-        })
-        .collect();
-    let names = ["h", "u", "f", "c", "lo", "hi"];
-    for chunk in rows.chunks(PAIRS) {
-        let mut select = Query::select();
-        select
-            .expr(col("a", "id"))
-            .expr(col("a", "event_id"))
-            .expr(col("v", "id"));
-        for c in ["f", "c", "lo", "hi"] {
-            select.expr(col("x", c));
-        }
-        select.from_subquery(rows_table(&names, chunk.to_vec()), Alias::new("x"));
-        joins(&mut select, event_id, "h");
-        let mut q = Query::insert();
-        q.into_table("correlation_ranges")
-            .columns([
-                "attribute_id",
-                "event_id",
-                "value_id",
-                "family",
-                "is_cidr",
-                "lo",
-                "hi",
-            ])
-            .select_from(select)
-            .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
-        ex.re().execute(&q).await?;
-    }
-    Ok(())
-}
-
-/// Sets `occurrence` to the exact number of postings where it differs: values that existed
-/// before this call, and any whose attribute was refused. Rows already right are only read.
-async fn fix_counts(mut ex: Exec<'_>, hashes: &[String]) -> sqlx::Result<()> {
-    for chunk in hashes.chunks(5000) {
-        let q = Query::update()
-            .table("correlation_values")
-            .value("occurrence", super::bulk::occurrence_count())
-            .and_where(Expr::col("key_hash").is_in(chunk.iter().cloned()))
-            .and_where(Expr::col("occurrence").ne(super::bulk::occurrence_count()))
+    let patterns = patterns(ex.re()).await?;
+    if ex.backend() == Backend::Sqlite {
+        // This transaction already wrote the event, so it holds SQLite's only write lock: no
+        // one else can create values before it commits, and the ids can be chosen here
+        // instead of read back.
+        let max = Query::select()
+            .expr(Func::coalesce([
+                Expr::from(Func::max(Expr::col("id"))),
+                Expr::val(0),
+            ]))
+            .from("correlation_values")
             .to_owned();
+        let next = ex.re().fetch_i64(&max).await?.unwrap_or(0) + 1;
+        insert_numbered(ex, &rows, next, &patterns).await?;
+        ids.extend(rows.iter().zip(next..).map(|((h, _, _), id)| (*h, id)));
+        return Ok((ids, older));
+    }
+    let hex_rows: Vec<(String, String, i64)> = rows
+        .iter()
+        .map(|(h, k, n)| (hex::encode(h), k.clone(), *n))
+        .collect();
+    ids.extend(by_hash(
+        insert_values(ex.re(), &hex_rows, &patterns, true).await?,
+    ));
+    // Lost to a concurrent writer, or MySQL (no RETURNING): read back, recount later.
+    let lost: Vec<String> = rows
+        .iter()
+        .filter(|(h, _, _)| !ids.contains_key(h))
+        .map(|(h, _, _)| hex::encode(h))
+        .collect();
+    let found = by_hash(select_ids(ex, lost).await?);
+    older.extend(found.values().copied());
+    ids.extend(found);
+    Ok((ids, older))
+}
+
+fn by_hash(ids: HashMap<String, i64>) -> HashMap<Hash, i64> {
+    ids.into_iter()
+        .filter_map(|(h, id)| {
+            let mut out = [0u8; 16];
+            hex::decode_to_slice(h, &mut out).ok()?;
+            Some((out, id))
+        })
+        .collect()
+}
+
+/// Inserts new values with the ids `first`, `first + 1`, ... in `rows` order.
+async fn insert_numbered(
+    mut ex: Exec<'_>,
+    rows: &[(Hash, String, i64)],
+    first: i64,
+    patterns: &[Pattern],
+) -> sqlx::Result<()> {
+    let mut id = first;
+    for chunk in rows.chunks(ROWS) {
+        let mut q = Query::insert();
+        q.into_table("correlation_values").columns([
+            "id",
+            "key_hash",
+            "value",
+            "occurrence",
+            "excluded",
+        ]);
+        for (h, k, n) in chunk {
+            let excluded = patterns.iter().any(|p| p.matches(k));
+            q.values_panic([
+                id.into(),
+                hex::encode(h).into(),
+                k.clone().into(),
+                (*n).into(),
+                excluded.into(),
+            ]);
+            id += 1;
+        }
         ex.re().execute(&q).await?;
     }
     Ok(())

@@ -135,7 +135,9 @@ pub async fn edit(
         fields.push(("publish_timestamp", now.into()));
     }
     super::store::update(tx.ex(), event.id, fields).await?;
-    crate::correlation::index_event(tx.ex(), event.id).await?;
+    if state.config.correlation {
+        crate::correlation::index_event(tx.ex(), event.id).await?;
+    }
     tx.commit().await?;
     let event = super::store::find(state.db.ex(), &wire::IdRef::Id(event.id))
         .await?

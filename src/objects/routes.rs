@@ -231,7 +231,9 @@ pub async fn add(
         ));
     };
     crate::events::store::touch(tx.ex(), event.id, now).await?;
-    crate::correlation::index_object(tx.ex(), id).await?;
+    if state.config.correlation {
+        crate::correlation::index_object(tx.ex(), id).await?;
+    }
     tx.commit().await?;
     added(&state, id).await
 }
@@ -476,7 +478,11 @@ pub async fn edit(
         store::soft_delete(tx.ex(), object.id, now).await?;
     }
     crate::events::store::touch(tx.ex(), event.id, now).await?;
-    crate::correlation::index_object(tx.ex(), object.id).await?;
+    if state.config.correlation {
+        if state.config.correlation {
+            crate::correlation::index_object(tx.ex(), object.id).await?;
+        }
+    }
     tx.commit().await?;
     edited(&state, &viewer, &event, object.id).await
 }
@@ -525,7 +531,11 @@ pub async fn delete(
         store::hard_delete(tx.ex(), object.id).await?;
     } else {
         store::soft_delete(tx.ex(), object.id, now).await?;
-        crate::correlation::index_object(tx.ex(), object.id).await?;
+        if state.config.correlation {
+        if state.config.correlation {
+            crate::correlation::index_object(tx.ex(), object.id).await?;
+        }
+    }
     }
     crate::events::store::touch(tx.ex(), event.id, now).await?;
     tx.commit().await?;
