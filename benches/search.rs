@@ -49,15 +49,16 @@ fn event(i: usize, n: usize) -> Value {
     json!({"info": format!("bench event {i}"), "distribution": 1, "published": true, "Attribute": attributes})
 }
 
-/// Loads events `from..to` (100 attributes each) with 2 concurrent clients; returns the time.
-async fn load(s: &Server, from: usize, to: usize) -> Duration {
+/// Loads events `from..to` (100 attributes each) with `clients` concurrent clients; returns
+/// the time.
+async fn load(s: &Server, from: usize, to: usize, clients: usize) -> Duration {
     let client = reqwest::Client::new();
     let started = Instant::now();
-    let workers: Vec<_> = (0..2)
+    let workers: Vec<_> = (0..clients)
         .map(|w| {
             let (client, url, key) = (client.clone(), s.url.clone(), s.key.clone());
             tokio::spawn(async move {
-                for i in (from + w..to).step_by(2) {
+                for i in (from + w..to).step_by(clients) {
                     add_event(&client, &url, &key, &event(i, PER_EVENT)).await;
                 }
             })
@@ -108,17 +109,18 @@ async fn main() {
     // Ingest cost of correlation: the same 500 events with and without it.
     let sample = events.min(500);
     let plain = common::start_with(&[("CAIRN_CORRELATION", "off".into())]).await;
-    let without = load(&plain, 0, sample).await;
+    let without = load(&plain, 0, sample, 2).await;
     drop(plain);
     let s = common::start_with(&[]).await;
-    let with = load(&s, 0, sample).await;
+    let with = load(&s, 0, sample, 2).await;
     println!(
         "ingest of {sample} events: {:.2} s without correlation, {:.2} s with ({:.2}x)",
         without.as_secs_f64(),
         with.as_secs_f64(),
         with.as_secs_f64() / without.as_secs_f64()
     );
-    let rest = load(&s, sample, events).await;
+    // The bulk of the data set: more clients, as many feeds and analysts would.
+    let rest = load(&s, sample, events, 8).await;
     println!(
         "loaded the remaining {} events in {:.1} s",
         events - sample,

@@ -479,9 +479,7 @@ pub async fn edit(
     }
     crate::events::store::touch(tx.ex(), event.id, now).await?;
     if state.config.correlation {
-        if state.config.correlation {
-            crate::correlation::index_object(tx.ex(), object.id).await?;
-        }
+        crate::correlation::index_object(tx.ex(), object.id).await?;
     }
     tx.commit().await?;
     edited(&state, &viewer, &event, object.id).await
@@ -532,10 +530,8 @@ pub async fn delete(
     } else {
         store::soft_delete(tx.ex(), object.id, now).await?;
         if state.config.correlation {
-        if state.config.correlation {
             crate::correlation::index_object(tx.ex(), object.id).await?;
         }
-    }
     }
     crate::events::store::touch(tx.ex(), event.id, now).await?;
     tx.commit().await?;

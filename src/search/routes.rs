@@ -273,7 +273,11 @@ async fn attributes_scope(
     viewer: Viewer,
     search: Search,
 ) -> AppResult<Response> {
-    let q = store::attributes_query(&viewer, &search.plan);
+    let narrow = matches!(
+        search.format,
+        Format::Text | Format::Hashes | Format::Cache | Format::Rpz | Format::Count
+    );
+    let q = store::attributes_query(&viewer, &search.plan, narrow);
     if search.format == Format::Count {
         let n = if search.plan.impossible() {
             0
