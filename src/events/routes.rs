@@ -328,7 +328,9 @@ pub async fn add(
         }
         crate::tags::store::attach_to_attributes(tx.ex(), &attr_links).await?;
     }
-    let posted = attributes.iter().chain(objects.iter().flat_map(|o| &o.attributes));
+    let posted = attributes
+        .iter()
+        .chain(objects.iter().flat_map(|o| &o.attributes));
     if state.config.correlation {
         crate::correlation::index_fresh_event(tx.ex(), event_id, posted).await?;
     }
