@@ -804,3 +804,54 @@ async fn rest_search_shape_lists_related_attributes_with_their_event() {
     assert_eq!(list[0]["Event"]["info"], "A");
     assert_eq!(list[0]["value"], "89.203.249.203");
 }
+
+#[tokio::test]
+async fn an_event_add_posts_its_objects_and_only_stored_attributes() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_key.clone();
+    let uuid = "5f0c4b3a-1111-4c2d-9e8f-0123456789ab";
+    // The object attribute reuses the top-level attribute's uuid: it is refused at insert, so
+    // its value must not be posted for the stored attribute.
+    let body = json!({"info": "A", "distribution": 1,
+        "Attribute": [{"uuid": uuid, "type": "domain", "value": "top.example"}],
+        "Object": [{"name": "file", "meta-category": "file", "Attribute": [
+            {"uuid": uuid, "type": "domain", "object_relation": "domain", "value": "refused.example"},
+            {"type": "md5", "object_relation": "md5", "value": "0123456789abcdef0123456789abcdef"}]}]});
+    let r = app.admin_post("/events/add", body).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let a = r.json["Event"]["id"].as_str().unwrap().to_string();
+    let top = event(&app, &admin, "top", 1, &[("domain", "top.example")]).await;
+    let refused = event(&app, &admin, "refused", 1, &[("domain", "refused.example")]).await;
+    let md5 = event(
+        &app,
+        &admin,
+        "md5",
+        1,
+        &[("md5", "0123456789ABCDEF0123456789ABCDEF")],
+    )
+    .await;
+    assert_eq!(related(&app, &admin, &top).await, vec![a.clone()]);
+    assert!(related(&app, &admin, &refused).await.is_empty());
+    assert_eq!(related(&app, &admin, &md5).await, vec![a.clone()]);
+    // A plain event: every attribute stored, ids read in insertion order.
+    let many: Vec<(String, String)> = (0..50)
+        .map(|i| ("domain".to_string(), format!("n{i}.example")))
+        .collect();
+    let refs: Vec<(&str, &str)> = many.iter().map(|(t, v)| (t.as_str(), v.as_str())).collect();
+    let b = event(&app, &admin, "B", 1, &refs).await;
+    let c = event(&app, &admin, "C", 1, &[("domain", "n37.example")]).await;
+    assert_eq!(related(&app, &admin, &c).await, vec![b.clone()]);
+    let eb = view(&app, &admin, &format!("/events/view/{b}")).await;
+    let g = granular(&app, &admin, &c).await;
+    assert_eq!(
+        g,
+        vec![(
+            "n37.example".to_string(),
+            vec![(
+                attribute_id(&eb, "n37.example"),
+                "n37.example".to_string(),
+                b.clone()
+            )]
+        )]
+    );
+}

@@ -115,7 +115,11 @@ pub(super) async fn select_ids(
 
 /// Sets `occurrence` of the given values to their exact number of postings.
 pub(super) async fn recount(mut ex: Exec<'_>, value_ids: &[i64]) -> sqlx::Result<()> {
-    for chunk in value_ids.chunks(IDS) {
+    // In id order, each statement touches neighbouring pages.
+    let mut ids = value_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    for chunk in ids.chunks(IDS) {
         let q = Query::update()
             .table("correlation_values")
             .value("occurrence", occurrence_count())

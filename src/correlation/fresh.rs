@@ -22,10 +22,10 @@ struct Post {
     range: Option<IpRange>,
 }
 
-/// Indexes the attributes of an event created in this transaction, from the request's data,
-/// in the order they were inserted: every attribute of the event is new, so there is nothing
-/// to compare with. Call it after the inserts (on SQLite this transaction then holds the
-/// write lock). Attributes whose uuid was refused at insert time post nothing.
+/// Indexes the attributes of an event created in this transaction, from the request's data:
+/// every attribute of the event is new, so there is nothing to compare with. Give them all,
+/// in the order they were inserted, after the inserts (on SQLite this transaction then holds
+/// the write lock). Attributes whose uuid was refused at insert time post nothing.
 pub async fn index_fresh_event<'a>(
     mut ex: Exec<'_>,
     event_id: i64,
@@ -40,17 +40,9 @@ pub async fn index_fresh_event<'a>(
     if ex.re().fetch_i64(&disabled).await?.is_some() {
         return Ok(());
     }
-    let stored: Vec<(i64, String)> = ex
-        .re()
-        .fetch_all(
-            Query::select()
-                .columns(["id", "uuid"])
-                .from("attributes")
-                .and_where(Expr::col("event_id").eq(event_id)),
-        )
-        .await?;
-    let stored: HashMap<String, i64> = stored.into_iter().map(|(id, u)| (u, id)).collect();
-    let (posts, counts) = plan(&stored, attributes);
+    let attributes: Vec<&NewAttribute> = attributes.into_iter().collect();
+    let stored = stored_ids(ex.re(), event_id, &attributes).await?;
+    let (posts, counts) = plan(&stored, &attributes);
     if posts.is_empty() {
         return Ok(());
     }
@@ -92,20 +84,52 @@ pub async fn index_fresh_event<'a>(
     recount(ex, &older).await
 }
 
-/// The posts of the stored attributes, and per key hash its key and number of postings.
-fn plan<'a>(
-    stored: &HashMap<String, i64>,
-    attributes: impl IntoIterator<Item = &'a NewAttribute>,
-) -> (Vec<Post>, HashMap<Hash, (String, i64)>) {
+/// The id of each given attribute (`None`: refused at insert). When the event holds exactly
+/// as many rows as were given, nothing was refused and ids follow the insertion order (each
+/// backend numbers the rows of an INSERT in order), so ids alone are read; otherwise the
+/// uuids decide.
+async fn stored_ids(
+    mut ex: Exec<'_>,
+    event_id: i64,
+    attributes: &[&NewAttribute],
+) -> sqlx::Result<Vec<Option<i64>>> {
+    let of_event = |cols: &[&'static str]| {
+        Query::select()
+            .columns(cols.iter().copied())
+            .from("attributes")
+            .and_where(Expr::col("event_id").eq(event_id))
+            .order_by("id", sea_query::Order::Asc)
+            .to_owned()
+    };
+    let ids: Vec<(i64,)> = ex.re().fetch_all(&of_event(&["id"])).await?;
+    if ids.len() == attributes.len() {
+        return Ok(ids.into_iter().map(|(id,)| Some(id)).collect());
+    }
+    let rows: Vec<(i64, String)> = ex.fetch_all(&of_event(&["id", "uuid"])).await?;
+    let by_uuid: HashMap<String, i64> = rows.into_iter().map(|(id, u)| (u, id)).collect();
     // The first attribute with a uuid is the one stored (later ones were refused).
     let mut seen = HashSet::new();
+    Ok(attributes
+        .iter()
+        .map(|a| {
+            by_uuid
+                .get(&a.uuid)
+                .copied()
+                .filter(|_| seen.insert(a.uuid.as_str()))
+        })
+        .collect())
+}
+
+/// The posts of the stored attributes, and per key hash its key and number of postings.
+fn plan(
+    stored: &[Option<i64>],
+    attributes: &[&NewAttribute],
+) -> (Vec<Post>, HashMap<Hash, (String, i64)>) {
     let mut posts = Vec::new();
     let mut counts: HashMap<Hash, (String, i64)> = HashMap::new();
-    for a in attributes {
-        let Some(attribute) = stored.get(&a.uuid).copied() else {
-            continue;
-        };
-        if !seen.insert(a.uuid.as_str()) || a.deleted || a.disable_correlation {
+    for (a, id) in attributes.iter().zip(stored) {
+        let Some(attribute) = *id else { continue };
+        if a.deleted || a.disable_correlation {
             continue;
         }
         let mut hashes = Vec::new();
@@ -136,7 +160,7 @@ async fn value_ids(
     let mut rows: Vec<(Hash, String, i64)> =
         counts.into_iter().map(|(h, (k, n))| (h, k, n)).collect();
     // Hash order: successive lookups and inserts land on neighbouring index pages.
-    rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    rows.sort_unstable_by_key(|r| r.0);
     let hashes = rows.iter().map(|(h, _, _)| hex::encode(h)).collect();
     let mut ids = by_hash(select_ids(ex.re(), hashes).await?);
     let mut older: Vec<i64> = ids.values().copied().collect();

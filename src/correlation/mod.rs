@@ -14,6 +14,7 @@ mod fresh;
 pub mod read;
 pub mod rebuild;
 pub mod routes;
+mod shapes;
 pub mod store;
 
 use std::collections::HashMap;

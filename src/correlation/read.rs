@@ -7,14 +7,19 @@
 use std::collections::{HashMap, HashSet};
 
 use sea_query::{Alias, Cond, Expr, ExprTrait, JoinType, Order, Query, SelectStatement, UnionType};
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::{MAX_PER_EVENT, Related, key_of};
+use super::shapes::{FOUND_EVENT_COLUMNS, Found, Meeting, RELATED_EVENT_COLUMNS, RelatedEventRow};
+use super::{MAX_PER_EVENT, Related};
 use crate::acl::Viewer;
 use crate::db::Exec;
 
 fn col(t: &str, c: &str) -> Expr {
     Expr::col((Alias::new(t), Alias::new(c)))
+}
+
+fn join(q: &mut SelectStatement, kind: JoinType, table: &str, alias: &str, on: Expr) {
+    q.join_as(kind, Alias::new(table), Alias::new(alias), on);
 }
 
 /// Where the looked-from attributes are: one event, or a list of attributes.
@@ -49,200 +54,111 @@ fn usable(v: &str, limit: i64) -> Cond {
         .add(col(v, "occurrence").lte(limit.saturating_add(1)))
 }
 
-fn join(q: &mut SelectStatement, kind: JoinType, table: &str, alias: &str, on: Expr) {
-    q.join_as(kind, Alias::new(table), Alias::new(alias), on);
+/// Source posting `s` to destination posting `d` through their shared value `v`.
+fn through_key(q: &mut SelectStatement, limit: i64) {
+    q.from_as("correlation_postings", Alias::new("s"));
+    let on = col("v", "id").equals(("s", "value_id"));
+    join(q, JoinType::InnerJoin, "correlation_values", "v", on);
+    // A value held once relates nothing: most are filtered here, before the second join.
+    q.and_where(col("v", "occurrence").gt(1))
+        .cond_where(usable("v", limit));
+    let on = col("d", "value_id").equals(("s", "value_id"));
+    join(q, JoinType::InnerJoin, "correlation_postings", "d", on);
 }
 
-/// `FROM` source row `s` to destination row `d`, the value(s) checked, the destination's
-/// attribute `a2`, event `e2` and object `o2` joined and seen through the viewer's ACL, and so
-/// is the source attribute `a1`.
-fn meeting(viewer: &Viewer, from: Origin<'_>, meet: Meet, limit: i64) -> SelectStatement {
-    let mut q = Query::select();
-    let table = match meet {
-        Meet::Key => "correlation_postings",
-        _ => "correlation_ranges",
+/// Source range `s` to destination range `d` of the same family: a network holding the
+/// address (`inside`), or an address inside the network. Both values must be usable.
+fn through_range(q: &mut SelectStatement, inside: bool, limit: i64) {
+    q.from_as("correlation_ranges", Alias::new("s"));
+    let on = Cond::all()
+        .add(col("d", "family").equals(("s", "family")))
+        .add(col("d", "is_cidr").eq(inside));
+    let on = if inside {
+        on.add(col("d", "lo").lte(col("s", "lo")))
+            .add(col("d", "hi").gte(col("s", "lo")))
+    } else {
+        on.add(col("d", "lo").gte(col("s", "lo")))
+            .add(col("d", "lo").lte(col("s", "hi")))
     };
-    q.from_as(Alias::new(table), Alias::new("s"));
-    match meet {
-        Meet::Key => {
-            join(
-                &mut q,
-                JoinType::InnerJoin,
-                "correlation_values",
-                "v",
-                col("v", "id").equals(("s", "value_id")),
-            );
-            q.and_where(col("v", "occurrence").gt(1));
-            q.cond_where(usable("v", limit));
-            let on = col("d", "value_id").equals(("s", "value_id"));
-            join(&mut q, JoinType::InnerJoin, "correlation_postings", "d", on);
-        }
-        Meet::InNetwork | Meet::AroundAddress => {
-            let inside = matches!(meet, Meet::InNetwork);
-            let on = Cond::all()
-                .add(col("d", "family").equals(("s", "family")))
-                .add(col("d", "is_cidr").eq(inside));
-            let on = if inside {
-                on.add(col("d", "lo").lte(col("s", "lo")))
-                    .add(col("d", "hi").gte(col("s", "lo")))
-            } else {
-                on.add(col("d", "lo").gte(col("s", "lo")))
-                    .add(col("d", "lo").lte(col("s", "hi")))
-            };
-            q.and_where(col("s", "is_cidr").eq(!inside));
-            join(
-                &mut q,
-                JoinType::InnerJoin,
-                "correlation_ranges",
-                "d",
-                on.into(),
-            );
-            join(
-                &mut q,
-                JoinType::InnerJoin,
-                "correlation_values",
-                "v",
-                col("v", "id").equals(("s", "value_id")),
-            );
-            join(
-                &mut q,
-                JoinType::InnerJoin,
-                "correlation_values",
-                "v2",
-                col("v2", "id").equals(("d", "value_id")),
-            );
-            q.cond_where(usable("v", limit))
-                .cond_where(usable("v2", limit));
-        }
+    q.and_where(col("s", "is_cidr").eq(!inside));
+    join(q, JoinType::InnerJoin, "correlation_ranges", "d", on.into());
+    for (v, side) in [("v", "s"), ("v2", "d")] {
+        let on = col(v, "id").equals((side, "value_id"));
+        join(q, JoinType::InnerJoin, "correlation_values", v, on);
+        q.cond_where(usable(v, limit));
     }
-    q.and_where(from.on("s"))
-        .and_where(col("d", "event_id").ne(col("s", "event_id")));
+}
+
+/// The attribute found (`a2`, its event `e2`, its object `o2`) and the attribute looked from
+/// (`a1`, `e1`, `o1`), both seen through the viewer's ACL (`can_see_attribute`).
+fn visible(q: &mut SelectStatement, viewer: &Viewer) {
+    let on = col("a2", "id").equals(("d", "attribute_id"));
+    join(q, JoinType::InnerJoin, "attributes", "a2", on);
     join(
-        &mut q,
-        JoinType::InnerJoin,
-        "attributes",
-        "a2",
-        col("a2", "id").equals(("d", "attribute_id")),
-    );
-    join(
-        &mut q,
+        q,
         JoinType::InnerJoin,
         "events",
         "e2",
         col("e2", "id").equals(("a2", "event_id")),
     );
-    join(
-        &mut q,
-        JoinType::LeftJoin,
-        "objects",
-        "o2",
-        col("o2", "id").equals(("a2", "object_id")),
-    );
+    let on = col("o2", "id").equals(("a2", "object_id"));
+    join(q, JoinType::LeftJoin, "objects", "o2", on);
     q.and_where(col("a2", "deleted").eq(false));
     if let Some(c) = viewer.events_condition("e2") {
         q.cond_where(c);
     }
-    if let Some(c) = viewer.elements_condition("e2", "a2", Some("o2")) {
-        q.cond_where(c);
-        join(
-            &mut q,
-            JoinType::InnerJoin,
-            "attributes",
-            "a1",
-            col("a1", "id").equals(("s", "attribute_id")),
-        );
-        join(
-            &mut q,
-            JoinType::InnerJoin,
-            "events",
-            "e1",
-            col("e1", "id").equals(("a1", "event_id")),
-        );
-        join(
-            &mut q,
-            JoinType::LeftJoin,
-            "objects",
-            "o1",
-            col("o1", "id").equals(("a1", "object_id")),
-        );
-        if let Some(c) = viewer.elements_condition("e1", "a1", Some("o1")) {
-            q.cond_where(c);
-        }
+    let (Some(found), Some(from)) = (
+        viewer.elements_condition("e2", "a2", Some("o2")),
+        viewer.elements_condition("e1", "a1", Some("o1")),
+    ) else {
+        return; // Site admins see everything.
+    };
+    q.cond_where(found);
+    let on = col("a1", "id").equals(("s", "attribute_id"));
+    join(q, JoinType::InnerJoin, "attributes", "a1", on);
+    join(
+        q,
+        JoinType::InnerJoin,
+        "events",
+        "e1",
+        col("e1", "id").equals(("a1", "event_id")),
+    );
+    let on = col("o1", "id").equals(("a1", "object_id"));
+    join(q, JoinType::LeftJoin, "objects", "o1", on);
+    q.cond_where(from);
+}
+
+/// Source row `s` meeting destination row `d` in another event, as the viewer may see them.
+fn meeting(viewer: &Viewer, from: Origin<'_>, meet: Meet, limit: i64) -> SelectStatement {
+    let mut q = Query::select();
+    match meet {
+        Meet::Key => through_key(&mut q, limit),
+        Meet::InNetwork => through_range(&mut q, true, limit),
+        Meet::AroundAddress => through_range(&mut q, false, limit),
     }
+    q.and_where(from.on("s"))
+        .and_where(col("d", "event_id").ne(col("s", "event_id")));
+    visible(&mut q, viewer);
     q
 }
 
-const EVENT_COLUMNS: [&str; 11] = [
-    "uuid",
-    "threat_level_id",
-    "analysis",
-    "info",
-    "extends_uuid",
-    "distribution",
-    "sharing_group_id",
-    "published",
-    "date",
-    "orgc_id",
-    "org_id",
-];
-
-/// One meeting: the attribute looked from, the key they share, the attribute found and the
-/// event holding it.
-#[derive(Debug, sqlx::FromRow)]
-struct Found {
-    src_id: i64,
-    match_key: String,
-    #[sqlx(flatten)]
-    attribute: crate::attributes::Attribute,
-    e_uuid: String,
-    e_threat_level_id: i64,
-    e_analysis: i64,
-    e_info: String,
-    e_extends_uuid: String,
-    e_distribution: i64,
-    e_sharing_group_id: i64,
-    e_published: bool,
-    e_date: String,
-    e_orgc_id: i64,
-    e_org_id: i64,
-}
-
-impl Found {
-    /// The half of the found attribute that matched (its own spelling), or its address for
-    /// a CIDR meeting.
-    fn matched_value(&self) -> &str {
-        let a = &self.attribute;
-        if !a.value2.is_empty()
-            && key_of(&a.value1) != self.match_key
-            && key_of(&a.value2) == self.match_key
-        {
-            &a.value2
-        } else {
-            &a.value1
-        }
-    }
-}
-
-/// Every meeting of the looked-from attributes, newest related event first, at most `cap`.
-async fn found(
-    ex: Exec<'_>,
+/// Every meeting of the looked-from attributes with the columns `pick` selects, newest
+/// related event first, at most `cap`. Only the columns asked for are read: decoding is
+/// what a large result costs.
+fn meetings(
     viewer: &Viewer,
     from: Origin<'_>,
     limit: i64,
     cap: Option<u64>,
-) -> sqlx::Result<Vec<Found>> {
+    pick: fn(&mut SelectStatement),
+) -> SelectStatement {
     let member = |meet: Meet| {
         let mut q = meeting(viewer, from, meet, limit);
-        let key = match meet {
-            Meet::Key => "v",
-            _ => "v2",
-        };
+        let key = if matches!(meet, Meet::Key) { "v" } else { "v2" };
         q.expr_as(col("s", "attribute_id"), Alias::new("src_id"))
             .expr_as(col(key, "value"), Alias::new("match_key"))
-            .column((Alias::new("a2"), sea_query::Asterisk));
-        for c in EVENT_COLUMNS {
-            q.expr_as(col("e2", c), Alias::new(format!("e_{c}")));
-        }
+            .expr_as(col("e2", "date"), Alias::new("e_date"));
+        pick(&mut q);
         q
     };
     let mut q = member(Meet::Key);
@@ -254,7 +170,25 @@ async fn found(
     if let Some(cap) = cap {
         q.limit(cap);
     }
-    ex.fetch_all(&q).await
+    q
+}
+
+/// What the event view needs of the attribute found (`Meeting`).
+fn narrow(q: &mut SelectStatement) {
+    // Named: SQLite orders a compound SELECT by result names only.
+    for c in ["id", "event_id", "value1", "value2"] {
+        q.expr_as(col("a2", c), Alias::new(c));
+    }
+    q.expr_as(col("e2", "info"), Alias::new("e_info"))
+        .expr_as(col("e2", "orgc_id"), Alias::new("e_orgc_id"));
+}
+
+/// Everything restSearch shows (`Found`).
+fn wide(q: &mut SelectStatement) {
+    q.column((Alias::new("a2"), sea_query::Asterisk));
+    for c in FOUND_EVENT_COLUMNS {
+        q.expr_as(col("e2", c), Alias::new(format!("e_{c}")));
+    }
 }
 
 /// The events holding an attribute related to one of event `event_id`'s, as `RelatedEvent`
@@ -265,9 +199,8 @@ pub async fn related_events(
     event_id: i64,
     limit: i64,
 ) -> sqlx::Result<Vec<Value>> {
-    let from = Origin::Event(event_id);
     let ids = |meet: Meet| {
-        let mut q = meeting(viewer, from, meet, limit);
+        let mut q = meeting(viewer, Origin::Event(event_id), meet, limit);
         q.column((Alias::new("a2"), Alias::new("event_id")));
         q
     };
@@ -275,88 +208,26 @@ pub async fn related_events(
     within
         .union(UnionType::Distinct, ids(Meet::InNetwork))
         .union(UnionType::Distinct, ids(Meet::AroundAddress));
-    let (e, og, oc) = ("e", "og", "oc");
     let mut q = Query::select();
-    q.columns(
-        [
-            "id",
-            "date",
-            "threat_level_id",
-            "info",
-            "published",
-            "uuid",
-            "analysis",
-            "timestamp",
-            "distribution",
-            "org_id",
-            "orgc_id",
-        ]
-        .map(|c| (Alias::new(e), Alias::new(c))),
-    )
-    .expr_as(col(og, "name"), Alias::new("org_name"))
-    .expr_as(col(og, "uuid"), Alias::new("org_uuid"))
-    .expr_as(col(oc, "name"), Alias::new("orgc_name"))
-    .expr_as(col(oc, "uuid"), Alias::new("orgc_uuid"))
-    .from_as("events", Alias::new(e));
-    join(
-        &mut q,
-        JoinType::LeftJoin,
-        "organisations",
-        og,
-        col(og, "id").equals((e, "org_id")),
-    );
-    join(
-        &mut q,
-        JoinType::LeftJoin,
-        "organisations",
-        oc,
-        col(oc, "id").equals((e, "orgc_id")),
-    );
-    q.and_where(col(e, "id").in_subquery(within))
-        .order_by((Alias::new(e), Alias::new("date")), Order::Desc)
-        .order_by((Alias::new(e), Alias::new("id")), Order::Desc);
+    q.columns(RELATED_EVENT_COLUMNS.map(|c| (Alias::new("e"), Alias::new(c))))
+        .from_as("events", Alias::new("e"));
+    for (o, fk) in [("og", "org_id"), ("oc", "orgc_id")] {
+        join(
+            &mut q,
+            JoinType::LeftJoin,
+            "organisations",
+            o,
+            col(o, "id").equals(("e", fk)),
+        );
+        let prefix = if o == "og" { "org" } else { "orgc" };
+        q.expr_as(col(o, "name"), Alias::new(format!("{prefix}_name")))
+            .expr_as(col(o, "uuid"), Alias::new(format!("{prefix}_uuid")));
+    }
+    q.and_where(col("e", "id").in_subquery(within))
+        .order_by((Alias::new("e"), Alias::new("date")), Order::Desc)
+        .order_by((Alias::new("e"), Alias::new("id")), Order::Desc);
     let rows: Vec<RelatedEventRow> = ex.fetch_all(&q).await?;
     Ok(rows.iter().map(RelatedEventRow::wire).collect())
-}
-
-#[derive(Debug, sqlx::FromRow)]
-struct RelatedEventRow {
-    id: i64,
-    date: String,
-    threat_level_id: i64,
-    info: String,
-    published: bool,
-    uuid: String,
-    analysis: i64,
-    timestamp: i64,
-    distribution: i64,
-    org_id: i64,
-    orgc_id: i64,
-    org_name: Option<String>,
-    org_uuid: Option<String>,
-    orgc_name: Option<String>,
-    orgc_uuid: Option<String>,
-}
-
-impl RelatedEventRow {
-    fn wire(&self) -> Value {
-        let org = |id: i64, name: &Option<String>, uuid: &Option<String>| json!({"id": id.to_string(), "name": name, "uuid": uuid});
-        json!({"Event": {
-            "id": self.id.to_string(),
-            "date": self.date,
-            "threat_level_id": self.threat_level_id.to_string(),
-            "info": self.info,
-            "published": self.published,
-            "uuid": self.uuid,
-            "analysis": self.analysis.to_string(),
-            "timestamp": self.timestamp.to_string(),
-            "distribution": self.distribution.to_string(),
-            "org_id": self.org_id.to_string(),
-            "orgc_id": self.orgc_id.to_string(),
-            "Org": org(self.org_id, &self.org_name, &self.org_uuid),
-            "Orgc": org(self.orgc_id, &self.orgc_name, &self.orgc_uuid),
-        }})
-    }
 }
 
 /// Correlations of event `event_id` for the event view: its `RelatedEvent` entries, and per
@@ -369,24 +240,12 @@ pub async fn related_for_event(
     limit: i64,
 ) -> sqlx::Result<Related> {
     let events = related_events(ex.re(), viewer, event_id, limit).await?;
-    let rows = found(
-        ex,
-        viewer,
-        Origin::Event(event_id),
-        limit,
-        Some(MAX_PER_EVENT),
-    )
-    .await?;
+    let from = Origin::Event(event_id);
+    let q = meetings(viewer, from, limit, Some(MAX_PER_EVENT), narrow);
+    let rows: Vec<Meeting> = ex.fetch_all(&q).await?;
     let mut attributes: HashMap<i64, Vec<Value>> = HashMap::new();
-    for f in &rows {
-        let a = &f.attribute;
-        attributes.entry(f.src_id).or_default().push(json!({
-            "id": a.id.to_string(),
-            "value": f.matched_value(),
-            "org_id": f.e_orgc_id.to_string(),
-            "info": f.e_info,
-            "event_id": a.event_id.to_string(),
-        }));
+    for m in &rows {
+        attributes.entry(m.src_id).or_default().push(m.wire());
     }
     Ok(Related { events, attributes })
 }
@@ -400,9 +259,10 @@ pub async fn related_for_attributes(
     attribute_ids: &[i64],
     limit: i64,
 ) -> sqlx::Result<HashMap<i64, Vec<Value>>> {
-    let mut rows = Vec::new();
+    let mut rows: Vec<Found> = Vec::new();
     for chunk in attribute_ids.chunks(1000) {
-        rows.extend(found(ex.re(), viewer, Origin::Attributes(chunk), limit, None).await?);
+        let q = meetings(viewer, Origin::Attributes(chunk), limit, None, wide);
+        rows.extend(ex.re().fetch_all::<Found>(&q).await?);
     }
     rows.sort_by_key(|f| (f.src_id, f.attribute.id));
     let mut seen = HashSet::new();
@@ -411,41 +271,7 @@ pub async fn related_for_attributes(
         .iter()
         .filter(|f| seen.insert((f.src_id, f.attribute.id)))
     {
-        out.entry(f.src_id).or_default().push(search_entry(f));
+        out.entry(f.src_id).or_default().push(f.wire());
     }
     Ok(out)
-}
-
-/// One `RelatedAttribute` of restSearch (capture 095).
-fn search_entry(f: &Found) -> Value {
-    let a = &f.attribute;
-    json!({
-        "id": a.id.to_string(),
-        "event_id": a.event_id.to_string(),
-        "object_id": a.object_id.to_string(),
-        "object_relation": a.object_relation,
-        "category": a.category,
-        "type": a.r#type,
-        "uuid": a.uuid,
-        "timestamp": a.timestamp.to_string(),
-        "distribution": a.distribution.to_string(),
-        "sharing_group_id": a.sharing_group_id.to_string(),
-        "to_ids": a.to_ids,
-        "comment": a.comment,
-        "value": a.value(),
-        "Event": {
-            "id": a.event_id.to_string(),
-            "uuid": f.e_uuid,
-            "threat_level_id": f.e_threat_level_id.to_string(),
-            "analysis": f.e_analysis.to_string(),
-            "info": f.e_info,
-            "extends_uuid": f.e_extends_uuid,
-            "distribution": f.e_distribution.to_string(),
-            "sharing_group_id": f.e_sharing_group_id.to_string(),
-            "published": f.e_published,
-            "date": f.e_date,
-            "orgc_id": f.e_orgc_id.to_string(),
-            "org_id": f.e_org_id.to_string(),
-        },
-    })
 }

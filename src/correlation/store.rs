@@ -334,6 +334,7 @@ async fn ensure_values(
     mut ex: Exec<'_>,
     mut keys: Vec<(String, String)>,
 ) -> sqlx::Result<HashMap<String, i64>> {
+    // Hash order: successive lookups and inserts land on neighbouring index pages.
     keys.sort_unstable();
     keys.dedup();
     let mut found = select_ids(ex.re(), keys.iter().map(|(h, _)| h.clone()).collect()).await?;

@@ -181,6 +181,7 @@ fn encode_chunk(
     viewer: &Viewer,
     event: &Event,
     tags: &HashMap<i64, Vec<AttachedTag>>,
+    related: Option<&crate::correlation::Related>,
     first: &mut bool,
 ) -> Vec<u8> {
     let acl = event.acl();
@@ -205,6 +206,15 @@ fn encode_chunk(
         .is_err()
         {
             continue;
+        }
+        // RelatedAttribute closes the attribute's object, after ShadowAttribute (capture 074).
+        if let Some(list) = related.and_then(|r| r.attributes.get(&a.id))
+            && out.last() == Some(&b'}')
+        {
+            out.pop();
+            out.extend_from_slice(b",\"RelatedAttribute\":");
+            let _ = serde_json::to_writer(&mut out, list);
+            out.push(b'}');
         }
     }
     out
@@ -254,6 +264,7 @@ pub async fn respond(
     };
     let head = head(&state, user, &event, &parts.hints).await?;
     let tail = tail(&viewer, &event, opts, &parts)?;
+    let granular = opts.related.filter(|_| opts.granular).cloned();
     let mut start = b"{\"Event\":".to_vec();
     start.extend(open_object(&head));
     let json = |body: Body| {
@@ -274,6 +285,7 @@ pub async fn respond(
             &viewer,
             &event,
             &parts.attribute_tags,
+            granular.as_deref(),
             &mut true,
         ));
         start.push(b']');
@@ -295,6 +307,7 @@ pub async fn respond(
             &event,
             query,
             &parts.attribute_tags,
+            granular.as_deref(),
             &body_tx,
         )
         .await
@@ -319,6 +332,7 @@ async fn stream_attributes(
     event: &Event,
     query: sea_query::SelectStatement,
     tags: &HashMap<i64, Vec<AttachedTag>>,
+    related: Option<&crate::correlation::Related>,
     body_tx: &tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
 ) -> Result<(), AppError> {
     let (rows_tx, mut rows_rx) = tokio::sync::mpsc::channel::<Vec<Attribute>>(2);
@@ -327,7 +341,7 @@ async fn stream_attributes(
     let consumer = async {
         let mut first = true;
         while let Some(rows) = rows_rx.recv().await {
-            let bytes = encode_chunk(&rows, viewer, event, tags, &mut first);
+            let bytes = encode_chunk(&rows, viewer, event, tags, related, &mut first);
             if body_tx.send(Ok(Bytes::from(bytes))).await.is_err() {
                 break;
             }
